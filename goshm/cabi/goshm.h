@@ -1,0 +1,55 @@
+/* The C ABI of the Go engine (goshm/cabi), shared by the cgo preamble and addon.cc. cgo compiles
+ * this header together with the prototypes it generates for the //export functions, so a
+ * declaration here that disagrees with the Go code fails the build. */
+#ifndef GOSHM_H
+#define GOSHM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Filled in by a call that fails (its return value is negative); untouched otherwise. */
+typedef struct lsm_error {
+  int32_t kind;        /* goshm.Kind: 1 OS, 2 argument, 3 too large, 4 layout, 5 size, 6 closed,
+                          7 lock timeout, 8 fault, 9 internal */
+  int32_t errnum;      /* errno, for kind 1 */
+  char code[32];       /* "ENOENT", "ERR_SHM_CLOSED", ... */
+  char syscall[16];    /* "open", "fallocate", ... for kind 1 */
+  char segment[256];   /* the segment's name, when the error concerns one */
+  char message[320];
+} lsm_error;
+
+typedef struct lsm_stream_info {
+  uint64_t size;       /* bytes mapped */
+  int32_t layout;      /* 0, 1, 2 */
+  int32_t created;     /* 1 if this open made the segment */
+} lsm_stream_info;
+
+/* Bits of lsm_stream_open's flags argument. */
+#define LSM_OPEN_CREATE 1u   /* create if missing, attach if present (growing it to size) */
+#define LSM_OPEN_UNLINK 2u   /* remove the name on close (persistent = false) */
+#define LSM_OPEN_READONLY 4u /* map without write access */
+
+/* Handles are non-zero; 0 is never a valid handle. */
+int32_t lsm_stream_open(char* name, size_t name_len, uint64_t size, uint32_t flags, int32_t layout,
+                        uint32_t mode, uint32_t lock_timeout_ms, uint32_t* handle, lsm_error* err);
+int32_t lsm_stream_close(uint32_t handle, lsm_error* err);
+int32_t lsm_stream_info_get(uint32_t handle, lsm_stream_info* info, lsm_error* err);
+/* Writes len bytes from data as the payload of the given type bit. */
+int32_t lsm_stream_write(uint32_t handle, uint32_t type, void* data, size_t len, lsm_error* err);
+/* Returns the payload size in bytes and stores the flags byte; copies into dst only when the
+ * payload fits in cap bytes, so a caller whose buffer is too small grows it and calls again. */
+int64_t lsm_stream_read(uint32_t handle, uint32_t type, void* dst, size_t cap, uint32_t* flags,
+                        lsm_error* err);
+/* Returns the flags byte (0..255). */
+int32_t lsm_stream_flags(uint32_t handle, lsm_error* err);
+int32_t lsm_unlink(char* name, size_t name_len, lsm_error* err);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

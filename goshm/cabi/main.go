@@ -1,0 +1,177 @@
+// Command cabi is built with -buildmode=c-shared into libgoshm, the library the Node.js addon
+// links. It holds only the //export functions of the C ABI (declared in goshm.h) and the handle
+// table: each export looks up its handle, calls the engine and translates the error, and starts
+// with a recover so that no Go panic ever crosses into C.
+package main
+
+/*
+#include "goshm.h"
+*/
+import "C"
+
+import (
+	"fmt"
+	"time"
+	"unsafe"
+
+	"github.com/node-libsharedmemory/node-libsharedmemory/goshm"
+)
+
+var streams handleTable[goshm.Stream]
+
+func main() {}
+
+// catch is deferred by every export: a panic becomes a KindInternal error and a -1 result.
+func catch(e *C.lsm_error, rc *C.int32_t) {
+	if r := recover(); r != nil {
+		*rc = fail(e, &goshm.Error{Kind: goshm.KindInternal, Msg: fmt.Sprintf("internal error: %v", r)})
+	}
+}
+
+func catch64(e *C.lsm_error, rc *C.int64_t) {
+	if r := recover(); r != nil {
+		*rc = C.int64_t(fail(e, &goshm.Error{Kind: goshm.KindInternal, Msg: fmt.Sprintf("internal error: %v", r)}))
+	}
+}
+
+// fail fills e from err and returns -1.
+func fail(e *C.lsm_error, err error) C.int32_t {
+	ge, ok := err.(*goshm.Error)
+	if !ok {
+		ge = &goshm.Error{Kind: goshm.KindInternal, Msg: err.Error()}
+	}
+	e.kind = C.int32_t(ge.Kind)
+	e.errnum = C.int32_t(ge.Errno)
+	putString(unsafe.Pointer(&e.code[0]), len(e.code), ge.Code())
+	putString(unsafe.Pointer(&e.syscall[0]), len(e.syscall), ge.Syscall)
+	putString(unsafe.Pointer(&e.segment[0]), len(e.segment), ge.Segment)
+	putString(unsafe.Pointer(&e.message[0]), len(e.message), ge.Msg)
+	return -1
+}
+
+// putString copies s into a fixed C char array, truncated and NUL-terminated.
+func putString(dst unsafe.Pointer, size int, s string) {
+	b := unsafe.Slice((*byte)(dst), size)
+	n := copy(b[:size-1], s)
+	b[n] = 0
+}
+
+func bytesOf(p unsafe.Pointer, n C.size_t) []byte {
+	if n == 0 || p == nil {
+		return nil
+	}
+	return unsafe.Slice((*byte)(p), int(n))
+}
+
+func staleHandle() error {
+	return &goshm.Error{Kind: goshm.KindClosed, Msg: "shared memory handle is closed"}
+}
+
+//export lsm_stream_open
+func lsm_stream_open(name *C.char, nameLen C.size_t, size C.uint64_t, flags C.uint32_t, layout C.int32_t,
+	mode C.uint32_t, lockTimeoutMs C.uint32_t, out *C.uint32_t, e *C.lsm_error) (rc C.int32_t) {
+	defer catch(e, &rc)
+	if size > 1<<62 {
+		return fail(e, &goshm.Error{Kind: goshm.KindArg, Msg: "size too large"})
+	}
+	o := goshm.OpenOptions{
+		Size:     int64(size),
+		Create:   flags&C.LSM_OPEN_CREATE != 0,
+		Unlink:   flags&C.LSM_OPEN_UNLINK != 0,
+		ReadOnly: flags&C.LSM_OPEN_READONLY != 0,
+		Mode:     uint32(mode),
+	}
+	so := goshm.StreamOptions{Layout: goshm.Layout(layout), LockTimeout: time.Duration(lockTimeoutMs) * time.Millisecond}
+	s, err := goshm.OpenStream(C.GoStringN(name, C.int(nameLen)), o, so)
+	if err != nil {
+		return fail(e, err)
+	}
+	h := streams.add(s)
+	if h == 0 {
+		s.Close()
+		return fail(e, &goshm.Error{Kind: goshm.KindInternal, Msg: "too many open shared memory streams"})
+	}
+	*out = C.uint32_t(h)
+	return 0
+}
+
+//export lsm_stream_close
+func lsm_stream_close(h C.uint32_t, e *C.lsm_error) (rc C.int32_t) {
+	defer catch(e, &rc)
+	s := streams.remove(uint32(h))
+	if s == nil {
+		return 0 // closing twice is not an error
+	}
+	if err := s.Close(); err != nil {
+		return fail(e, err)
+	}
+	return 0
+}
+
+//export lsm_stream_info_get
+func lsm_stream_info_get(h C.uint32_t, info *C.lsm_stream_info, e *C.lsm_error) (rc C.int32_t) {
+	defer catch(e, &rc)
+	s := streams.get(uint32(h))
+	if s == nil {
+		return fail(e, staleHandle())
+	}
+	info.size = C.uint64_t(s.Segment().Size())
+	info.layout = C.int32_t(s.Layout())
+	info.created = 0
+	if s.Segment().Created() {
+		info.created = 1
+	}
+	return 0
+}
+
+//export lsm_stream_write
+func lsm_stream_write(h C.uint32_t, typ C.uint32_t, data unsafe.Pointer, n C.size_t, e *C.lsm_error) (rc C.int32_t) {
+	defer catch(e, &rc)
+	s := streams.get(uint32(h))
+	if s == nil {
+		return fail(e, staleHandle())
+	}
+	if err := s.Write(uint8(typ), bytesOf(data, n)); err != nil {
+		return fail(e, err)
+	}
+	return 0
+}
+
+//export lsm_stream_read
+func lsm_stream_read(h C.uint32_t, typ C.uint32_t, dst unsafe.Pointer, capacity C.size_t, flags *C.uint32_t,
+	e *C.lsm_error) (rc C.int64_t) {
+	defer catch64(e, &rc)
+	s := streams.get(uint32(h))
+	if s == nil {
+		return C.int64_t(fail(e, staleHandle()))
+	}
+	n, f, err := s.Read(uint8(typ), bytesOf(dst, capacity))
+	if err != nil {
+		return C.int64_t(fail(e, err))
+	}
+	*flags = C.uint32_t(f)
+	return C.int64_t(n)
+}
+
+//export lsm_stream_flags
+func lsm_stream_flags(h C.uint32_t, e *C.lsm_error) (rc C.int32_t) {
+	defer catch(e, &rc)
+	s := streams.get(uint32(h))
+	if s == nil {
+		return fail(e, staleHandle())
+	}
+	f, err := s.Flags()
+	if err != nil {
+		return fail(e, err)
+	}
+	return C.int32_t(f)
+}
+
+//export lsm_unlink
+func lsm_unlink(name *C.char, nameLen C.size_t, e *C.lsm_error) (rc C.int32_t) {
+	defer catch(e, &rc)
+	if err := goshm.Unlink(C.GoStringN(name, C.int(nameLen))); err != nil {
+		return fail(e, err)
+	}
+	return 0
+}

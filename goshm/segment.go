@@ -1,0 +1,88 @@
+package goshm
+
+import (
+	"sync/atomic"
+	"syscall"
+)
+
+// DefaultMode is the permission of a segment this module creates: owner read/write only.
+// libsharedmemory uses 0777, which lets every local user write into the segment.
+const DefaultMode = 0o600
+
+// OpenOptions says how to reach a segment.
+type OpenOptions struct {
+	// Size is the number of bytes to map. When creating, the segment is grown to at least Size
+	// (an existing larger segment is not shrunk). When only opening, 0 means the segment's real
+	// size, and a Size larger than the segment is a KindSize error.
+	Size int64
+	// Create makes the segment if it does not exist, and attaches to it if it does.
+	Create bool
+	// Mode is the permission of a created segment (DefaultMode when 0). It is applied exactly,
+	// without the process umask.
+	Mode uint32
+	// ReadOnly maps the segment without write access.
+	ReadOnly bool
+	// Unlink removes the name on Close (libsharedmemory's persistent == false).
+	Unlink bool
+}
+
+// Segment is one mapping of a named shared memory segment. The descriptor is closed as soon as
+// the mapping exists, so an open Segment holds no file descriptor.
+type Segment struct {
+	name    string
+	mem     []byte
+	created bool
+	unlink  bool
+	closed  atomic.Bool
+}
+
+// Open maps the named segment as o says.
+func Open(name string, o OpenOptions) (*Segment, error) {
+	if err := ValidateName(name); err != nil {
+		return nil, err
+	}
+	if o.Create && o.Size <= 0 {
+		return nil, newError(KindArg, name, "size of new segment %q must be at least 1 byte", name)
+	}
+	if o.Size < 0 {
+		return nil, newError(KindArg, name, "size must not be negative")
+	}
+	if o.Mode == 0 {
+		o.Mode = DefaultMode
+	}
+	return osOpen(name, o)
+}
+
+// Name is the segment's name as given to Open.
+func (s *Segment) Name() string { return s.name }
+
+// Bytes is the mapping. It must not be used after Close.
+func (s *Segment) Bytes() []byte { return s.mem }
+
+// Size is the number of bytes mapped.
+func (s *Segment) Size() int { return len(s.mem) }
+
+// Created reports whether Open made the segment rather than attaching to an existing one.
+func (s *Segment) Created() bool { return s.created }
+
+// Close unmaps the segment and, when it was opened with Unlink, removes its name. Closing twice
+// is not an error.
+func (s *Segment) Close() error {
+	if !s.closed.CompareAndSwap(false, true) {
+		return nil
+	}
+	err := osUnmap(s.mem)
+	s.mem = nil
+	if s.unlink {
+		// Someone else may have removed the name already; that is what we wanted anyway.
+		if uerr := Unlink(s.name); uerr != nil && !isNotExist(uerr) && err == nil {
+			err = uerr
+		}
+	}
+	return err
+}
+
+func isNotExist(err error) bool {
+	e, ok := err.(*Error)
+	return ok && e.Kind == KindOS && e.Errno == syscall.ENOENT
+}

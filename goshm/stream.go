@@ -1,0 +1,232 @@
+package goshm
+
+import (
+	"encoding/binary"
+	"runtime"
+	"runtime/debug"
+	"sync/atomic"
+	"time"
+	"unsafe"
+)
+
+// StreamOptions configures a Stream.
+type StreamOptions struct {
+	Layout      Layout
+	LockTimeout time.Duration // 0 means DefaultLockTimeout
+}
+
+// Stream reads and writes one segment in one of the stream layouts.
+//
+// A Stream is used by one goroutine (one JavaScript thread) at a time; separate Streams over the
+// same segment, in this process or others, may run concurrently. In layout v2, writers serialise
+// on the lock word; readers do not take it (see readV2). Layouts v1 and v0 have no lock, as in the
+// C++ library: a read that races a write may see a mix of the two.
+type Stream struct {
+	seg         *Segment
+	mem         []byte
+	layout      Layout
+	lockTimeout time.Duration
+}
+
+// OpenStream opens (or, with o.Create, creates) a segment and puts a Stream over it.
+func OpenStream(name string, o OpenOptions, so StreamOptions) (*Stream, error) {
+	seg, err := Open(name, o)
+	if err != nil {
+		return nil, err
+	}
+	s, err := NewStream(seg, so)
+	if err != nil {
+		seg.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// NewStream puts a Stream over an open segment, which the Stream then owns.
+func NewStream(seg *Segment, o StreamOptions) (*Stream, error) {
+	if !o.Layout.Valid() {
+		return nil, newError(KindArg, seg.name, "unknown layout %d", int(o.Layout))
+	}
+	if seg.Size() < o.Layout.MinSize() {
+		return nil, newError(KindLayout, seg.name,
+			"shared memory segment %q is %d bytes, too small for the %d-byte header of layout %s",
+			seg.name, seg.Size(), o.Layout.MinSize(), o.Layout)
+	}
+	if o.LockTimeout <= 0 {
+		o.LockTimeout = DefaultLockTimeout
+	}
+	return &Stream{seg: seg, mem: seg.Bytes(), layout: o.Layout, lockTimeout: o.LockTimeout}, nil
+}
+
+// Segment is the mapping under the stream.
+func (s *Stream) Segment() *Segment { return s.seg }
+
+// Layout is the stream's wire layout.
+func (s *Stream) Layout() Layout { return s.layout }
+
+// Close releases the mapping (and removes the name if the segment was opened with Unlink).
+func (s *Stream) Close() error {
+	s.mem = nil
+	return s.seg.Close()
+}
+
+// Capacity is the largest payload of type typ, in bytes, that the segment holds.
+func (s *Stream) Capacity(typ uint8) int {
+	_, dataAt := s.layout.fields(typ)
+	if c := len(s.mem) - dataAt; c > 0 {
+		return c
+	}
+	return 0
+}
+
+func (s *Stream) word(off int) *uint32 { return (*uint32)(unsafe.Pointer(&s.mem[off])) }
+
+func putU32(b []byte, v uint32) { binary.LittleEndian.PutUint32(b, v) }
+func getU32(b []byte) uint32    { return binary.LittleEndian.Uint32(b) }
+
+// Write stores p as the payload, with type bit typ, and toggles kMemoryChanged. A payload that
+// does not fit is a KindTooLarge error and leaves the segment untouched.
+func (s *Stream) Write(typ uint8, p []byte) (err error) {
+	defer s.guard(&err, debug.SetPanicOnFault(true))
+	if s.mem == nil {
+		return s.closedError()
+	}
+	sizeAt, dataAt := s.layout.fields(typ)
+	if len(p) > len(s.mem)-dataAt {
+		return s.tooLarge(typ, len(p))
+	}
+	mem := s.mem
+	if s.layout == LayoutV2 {
+		if err := s.lock(); err != nil {
+			return err
+		}
+		defer s.unlock()
+		copy(mem[dataAt:], p)
+		putU32(mem[sizeAt:], uint32(len(p)))
+		mem[0] = nextFlags(mem[0], typ)
+		// The revision moves last: a reader that sees it move sees the whole write.
+		atomic.AddUint32(s.word(v2Revision), 1)
+		return nil
+	}
+	// v1 and v0 have no lock; the flags byte goes last because peers poll it.
+	copy(mem[dataAt:], p)
+	putU32(mem[sizeAt:], uint32(len(p)))
+	mem[0] = nextFlags(mem[0], typ)
+	return nil
+}
+
+// Read copies the payload into dst when it fits, and returns its size in bytes and the flags byte
+// that goes with it. When the payload is larger than dst nothing is copied: the caller grows dst
+// and reads again. typ only matters for layout v0, where it decides where the payload sits.
+func (s *Stream) Read(typ uint8, dst []byte) (n int, flags uint8, err error) {
+	defer s.guard(&err, debug.SetPanicOnFault(true))
+	if s.mem == nil {
+		return 0, 0, s.closedError()
+	}
+	if s.layout == LayoutV2 {
+		return s.readV2(dst)
+	}
+	mem := s.mem
+	sizeAt, dataAt := s.layout.fields(typ)
+	if dataAt > len(mem) {
+		return 0, 0, newError(KindLayout, s.seg.name,
+			"shared memory segment %q is %d bytes, too small to hold a %s in layout v0 (payload at byte %d)",
+			s.seg.name, len(mem), typeName(typ), dataAt)
+	}
+	size := getU32(mem[sizeAt:])
+	if int64(size) > int64(len(mem)-dataAt) {
+		return 0, 0, s.layoutError(size, dataAt)
+	}
+	if int(size) <= len(dst) {
+		copy(dst, mem[dataAt:dataAt+int(size)])
+	}
+	return int(size), mem[0], nil
+}
+
+// readV2 reads without taking the lock, as a sequence lock: note the revision, see the lock free,
+// copy, then check that the lock is still free and the revision unchanged. A writer (ours or the
+// C++ library's) holds the lock for its whole write and moves the revision before releasing it, so
+// a copy that overlapped any part of a write fails the check and is retried. A C++ reader holding
+// the lock around its own copy only makes us retry. Readers therefore never block writers or each
+// other, and never return a torn payload.
+func (s *Stream) readV2(dst []byte) (n int, flags uint8, err error) {
+	mem := s.mem
+	rev, lock := s.word(v2Revision), s.lockWord()
+	var wt waiter
+	for {
+		r := atomic.LoadUint32(rev)
+		if holder := atomic.LoadUint32(lock); holder != 0 {
+			takeOver, err := wt.pause(s, holder)
+			if err != nil {
+				return 0, 0, err
+			}
+			if takeOver && s.takeOver(holder) {
+				s.unlock()
+			}
+			continue
+		}
+		flags = mem[0]
+		size := getU32(mem[v2Size:])
+		valid := int64(size) <= int64(len(mem)-v2Data)
+		if valid && int(size) <= len(dst) {
+			copy(dst, mem[v2Data:v2Data+int(size)])
+		}
+		loadFence()
+		if atomic.LoadUint32(lock) == 0 && atomic.LoadUint32(rev) == r {
+			if !valid {
+				return 0, 0, s.layoutError(size, v2Data)
+			}
+			return int(size), flags, nil
+		}
+		if _, err := wt.pause(s, 0); err != nil {
+			return 0, 0, err
+		}
+	}
+}
+
+// Flags returns the flags byte.
+func (s *Stream) Flags() (f uint8, err error) {
+	defer s.guard(&err, debug.SetPanicOnFault(true))
+	if s.mem == nil {
+		return 0, s.closedError()
+	}
+	return s.mem[0], nil
+}
+
+// guard runs deferred on every path that touches the mapping. With SetPanicOnFault set, a SIGBUS
+// or SIGSEGV from a segment another process truncated becomes a panic, which is turned here into
+// a KindFault error so the host process lives on.
+func (s *Stream) guard(err *error, panicOnFault bool) {
+	debug.SetPanicOnFault(panicOnFault)
+	if r := recover(); r != nil {
+		*err = panicError(s.seg.name, r)
+	}
+}
+
+// panicError turns a recovered panic into an Error: a memory fault is KindFault, anything else
+// is an engine bug reported as KindInternal.
+func panicError(name string, r any) error {
+	if re, ok := r.(runtime.Error); ok {
+		if _, isFault := re.(interface{ Addr() uintptr }); isFault {
+			return newError(KindFault, name,
+				"shared memory segment %q faulted on access (truncated or removed by another process?): %v", name, re)
+		}
+	}
+	return newError(KindInternal, name, "internal error on shared memory segment %q: %v", name, r)
+}
+
+func (s *Stream) closedError() error {
+	return newError(KindClosed, s.seg.name, "shared memory segment %q is closed", s.seg.name)
+}
+
+func (s *Stream) tooLarge(typ uint8, n int) error {
+	return newError(KindTooLarge, s.seg.name,
+		"%s payload of %d bytes does not fit shared memory segment %q: the limit is %d bytes (segment of %d bytes, layout %s)",
+		typeName(typ), n, s.seg.name, s.Capacity(typ), len(s.mem), s.layout)
+}
+
+func (s *Stream) layoutError(size uint32, dataAt int) error {
+	return newError(KindLayout, s.seg.name,
+		"shared memory segment %q has an inconsistent header: size field %d points past the end of the %d-byte segment (payload at byte %d)",
+		s.seg.name, size, len(s.mem), dataAt)
+}

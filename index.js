@@ -1,0 +1,3 @@
+// node-libsharedmemory: named OS shared memory for Node.js, byte-compatible with libsharedmemory.
+'use strict';
+module.exports = require('./lib/stream');
