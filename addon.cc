@@ -3,7 +3,10 @@
 // errors. Argument checking lives in lib/ (JavaScript); here only cheap type guards remain.
 #include <napi.h>
 
+#include <atomic>
 #include <cstring>
+#include <string>
+#include <unordered_map>
 #include <unordered_set>
 #include <vector>
 
@@ -15,6 +18,7 @@ namespace {
 constexpr uint32_t kTypeString = 2;
 constexpr uint32_t kTypeFloat = 4;
 constexpr uint32_t kTypeDouble = 8;
+constexpr uint32_t kTypeBytes = 16;
 
 // Payloads up to this size are read through the per-environment scratch buffer; larger typed
 // arrays are read straight into their own ArrayBuffer to save a copy.
@@ -24,6 +28,42 @@ constexpr size_t kScratchBytes = 64 * 1024;
 constexpr int32_t kKindArg = 2;
 constexpr int32_t kKindTooLarge = 3;
 constexpr int32_t kKindOS = 1;
+
+// One engine watcher delivered to JavaScript through a thread-safe function. The engine calls
+// OnChange from its own thread; `pending` coalesces the calls so that at most one JavaScript call
+// is queued at a time. CallJs clears it before running the JavaScript callback, which then reads
+// the current state: a change made after that clears sets it again, so the last one is never
+// missed.
+struct Watch {
+  napi_threadsafe_function tsfn = nullptr;
+  uint32_t id = 0;
+  std::atomic<bool> pending{false};
+};
+
+void OnChange(void* ctx, uint32_t) {
+  auto* w = static_cast<Watch*>(ctx);
+  if (!w->pending.exchange(true, std::memory_order_acq_rel)) {
+    napi_call_threadsafe_function(w->tsfn, nullptr, napi_tsfn_nonblocking);
+  }
+}
+
+void CallJs(napi_env env, napi_value callback, void* context, void*) {
+  static_cast<Watch*>(context)->pending.store(false, std::memory_order_release);
+  if (env == nullptr || callback == nullptr) return;
+  napi_value undefined;
+  napi_get_undefined(env, &undefined);
+  napi_call_function(env, undefined, callback, 0, nullptr, nullptr);
+}
+
+// Runs on the JavaScript thread when the thread-safe function is destroyed: after watchStop, or
+// when the environment is torn down (worker terminated, process exiting) with the watch still on.
+// Stopping the engine watcher first guarantees OnChange is never called with a dead tsfn.
+void FinalizeWatch(napi_env, void* data, void*) {
+  auto* w = static_cast<Watch*>(data);
+  lsm_error err;
+  lsm_watch_stop(w->id, &err);
+  delete w;
+}
 
 // One instance per Node.js environment (main thread or worker): the scratch buffer and the set of
 // open handles are never shared between threads. When the environment goes away (worker
@@ -43,6 +83,13 @@ class Addon : public Napi::Addon<Addon> {
         InstanceMethod("readDoubleArray", &Addon::ReadDoubleArray),
         InstanceMethod("readFlags", &Addon::ReadFlags),
         InstanceMethod("unlink", &Addon::Unlink),
+        InstanceMethod("read", &Addon::Read),
+        InstanceMethod("readBuffer", &Addon::ReadBuffer),
+        InstanceMethod("readInto", &Addon::ReadInto),
+        InstanceMethod("query", &Addon::Query),
+        InstanceMethod("watchStart", &Addon::WatchStart),
+        InstanceMethod("watchStop", &Addon::WatchStop),
+        InstanceMethod("watchRef", &Addon::WatchRef),
     });
   }
 
@@ -132,19 +179,38 @@ class Addon : public Napi::Addon<Addon> {
     return info.Env().Undefined();
   }
 
-  // writeView(handle, typedArray, typeBit): the engine copies straight from the array's memory.
-  Napi::Value WriteView(const Napi::CallbackInfo& info) {
-    napi_env env = info.Env();
+  // Finds the bytes of any ArrayBufferView (typed array, Buffer or DataView).
+  static bool ViewBytes(napi_env env, napi_value view, void** data, size_t* bytes, size_t* element) {
+    bool is_dataview = false;
+    napi_is_dataview(env, view, &is_dataview);
+    if (is_dataview) {
+      *element = 1;
+      return napi_get_dataview_info(env, view, bytes, data, nullptr, nullptr) == napi_ok;
+    }
     napi_typedarray_type type;
     size_t length = 0;
+    if (napi_get_typedarray_info(env, view, &type, &length, data, nullptr, nullptr) != napi_ok) return false;
+    switch (type) {
+      case napi_int8_array: case napi_uint8_array: case napi_uint8_clamped_array: *element = 1; break;
+      case napi_int16_array: case napi_uint16_array: *element = 2; break;
+      case napi_int32_array: case napi_uint32_array: case napi_float32_array: *element = 4; break;
+      default: *element = 8; break;  // float64, bigint64, biguint64
+    }
+    *bytes = length * *element;
+    return true;
+  }
+
+  // writeView(handle, view, typeBit): the engine copies straight from the view's memory.
+  Napi::Value WriteView(const Napi::CallbackInfo& info) {
+    napi_env env = info.Env();
     void* data = nullptr;
-    if (napi_get_typedarray_info(env, info[1], &type, &length, &data, nullptr, nullptr) != napi_ok) {
-      Napi::TypeError::New(env, "value must be a typed array").ThrowAsJavaScriptException();
+    size_t bytes = 0, element = 1;
+    if (!ViewBytes(env, info[1], &data, &bytes, &element)) {
+      Napi::TypeError::New(env, "value must be an ArrayBufferView").ThrowAsJavaScriptException();
       return info.Env().Undefined();
     }
     uint32_t bit = 0;
     napi_get_value_uint32(env, info[2], &bit);
-    size_t bytes = length * (bit == kTypeDouble ? 8 : bit == kTypeFloat ? 4 : 1);
     if (lsm_stream_write(HandleOf(info), bit, data, bytes, &err_) < 0) return Throw(info.Env());
     return info.Env().Undefined();
   }
@@ -211,6 +277,122 @@ class Addon : public Napi::Addon<Addon> {
     return Napi::Number::New(info.Env(), f);
   }
 
+  // read(handle): the value by the type bits of the flags byte, read together with it: a string,
+  // Float32Array, Float64Array or Buffer, or null when no type bit is set (nothing written yet).
+  Napi::Value Read(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    uint32_t flags = 0;
+    int64_t n = ReadToScratch(HandleOf(info), 0, &flags);
+    if (n < 0) return Throw(env);
+    size_t bytes = static_cast<size_t>(n);
+    if (flags & kTypeString) return Napi::String::New(env, scratch_.data(), bytes);
+    if (flags & kTypeFloat) return CopyTyped<float>(env, bytes);
+    if (flags & kTypeDouble) return CopyTyped<double>(env, bytes);
+    if (flags & kTypeBytes) return Napi::Buffer<char>::Copy(env, scratch_.data(), bytes);
+    return env.Null();
+  }
+
+  template <typename T>
+  Napi::Value CopyTyped(Napi::Env env, size_t bytes) {
+    size_t count = bytes / sizeof(T);
+    Napi::ArrayBuffer ab = Napi::ArrayBuffer::New(env, count * sizeof(T));
+    if (count) std::memcpy(ab.Data(), scratch_.data(), count * sizeof(T));
+    return Napi::TypedArrayOf<T>::New(env, count, ab, 0);
+  }
+
+  // readBuffer(handle): the payload's bytes, whatever its type, as a new Buffer.
+  Napi::Value ReadBuffer(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    uint32_t flags = 0;
+    int64_t n = ReadToScratch(HandleOf(info), 0, &flags);
+    if (n < 0) return Throw(env);
+    return Napi::Buffer<char>::Copy(env, scratch_.data(), static_cast<size_t>(n));
+  }
+
+  // readInto(handle, view, typeBit) -> bytes copied. The engine copies straight into the view; a
+  // payload larger than the view is a RangeError and nothing is copied.
+  Napi::Value ReadInto(const Napi::CallbackInfo& info) {
+    napi_env env = info.Env();
+    void* data = nullptr;
+    size_t bytes = 0, element = 1;
+    if (!ViewBytes(env, info[1], &data, &bytes, &element)) {
+      Napi::TypeError::New(env, "target must be an ArrayBufferView").ThrowAsJavaScriptException();
+      return info.Env().Undefined();
+    }
+    uint32_t bit = 0, flags = 0;
+    napi_get_value_uint32(env, info[2], &bit);
+    int64_t n = lsm_stream_read(HandleOf(info), bit, data, bytes, &flags, &err_);
+    if (n < 0) return Throw(info.Env());
+    if (static_cast<uint64_t>(n) > bytes) {
+      std::string msg = "target is too small: the payload is " + std::to_string(n) +
+                        " bytes and the target holds " + std::to_string(bytes);
+      Napi::Error e = Napi::RangeError::New(env, msg);
+      e.Set("code", Napi::String::New(env, "ERR_SHM_TOO_LARGE"));
+      e.ThrowAsJavaScriptException();
+      return info.Env().Undefined();
+    }
+    return Napi::Number::New(env, static_cast<double>(n));
+  }
+
+  // query(handle, what) -> number (see LSM_QUERY_* in goshm.h)
+  Napi::Value Query(const Napi::CallbackInfo& info) {
+    int32_t q = 0;
+    napi_get_value_int32(info.Env(), info[1], &q);
+    int64_t v = lsm_stream_query(HandleOf(info), q, &err_);
+    if (v < 0) return Throw(info.Env());
+    return Napi::Number::New(info.Env(), static_cast<double>(v));
+  }
+
+  // watchStart(handle, field, pollMs, callback) -> token. callback() runs on this thread after
+  // the watched word changed (calls coalesce); it reads the state itself.
+  Napi::Value WatchStart(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    int32_t field = info[1].As<Napi::Number>().Int32Value();
+    uint32_t poll = info[2].As<Napi::Number>().Uint32Value();
+    auto* w = new Watch();
+    napi_value name = Napi::String::New(env, "node-libsharedmemory watch");
+    if (napi_create_threadsafe_function(env, info[3], nullptr, name, 0, 1, w, FinalizeWatch, w, CallJs,
+                                        &w->tsfn) != napi_ok) {
+      delete w;
+      Napi::Error::New(env, "could not create a thread-safe function").ThrowAsJavaScriptException();
+      return env.Undefined();
+    }
+    if (lsm_watch_start(HandleOf(info), field, poll, OnChange, w, &w->id, &err_) < 0) {
+      napi_release_threadsafe_function(w->tsfn, napi_tsfn_abort);  // FinalizeWatch frees w
+      return Throw(env);
+    }
+    uint32_t token = next_token_++;
+    watches_[token] = w;
+    return Napi::Number::New(env, token);
+  }
+
+  // watchStop(token): no callback runs after this returns.
+  Napi::Value WatchStop(const Napi::CallbackInfo& info) {
+    uint32_t token = info[0].As<Napi::Number>().Uint32Value();
+    auto it = watches_.find(token);
+    if (it != watches_.end()) {
+      Watch* w = it->second;
+      watches_.erase(it);
+      lsm_watch_stop(w->id, &err_);
+      napi_release_threadsafe_function(w->tsfn, napi_tsfn_abort);
+    }
+    return info.Env().Undefined();
+  }
+
+  // watchRef(token, keepAlive): whether the watch keeps the event loop alive.
+  Napi::Value WatchRef(const Napi::CallbackInfo& info) {
+    uint32_t token = info[0].As<Napi::Number>().Uint32Value();
+    auto it = watches_.find(token);
+    if (it != watches_.end()) {
+      if (info[1].ToBoolean().Value()) {
+        napi_ref_threadsafe_function(info.Env(), it->second->tsfn);
+      } else {
+        napi_unref_threadsafe_function(info.Env(), it->second->tsfn);
+      }
+    }
+    return info.Env().Undefined();
+  }
+
   Napi::Value Unlink(const Napi::CallbackInfo& info) {
     std::string name = info[0].As<Napi::String>().Utf8Value();
     if (lsm_unlink(const_cast<char*>(name.data()), name.size(), &err_) < 0) return Throw(info.Env());
@@ -219,6 +401,10 @@ class Addon : public Napi::Addon<Addon> {
 
   std::vector<char> scratch_;
   std::unordered_set<uint32_t> open_;
+  // Watches still running, by token. Their thread-safe functions are finalized before this
+  // instance when the environment is torn down, so the destructor leaves them alone.
+  std::unordered_map<uint32_t, Watch*> watches_;
+  uint32_t next_token_ = 1;
   lsm_error err_;
 };
 

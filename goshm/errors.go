@@ -14,15 +14,16 @@ type Kind int
 
 const (
 	KindOK          Kind = 0
-	KindOS          Kind = 1 // the OS refused; Errno says why
-	KindArg         Kind = 2 // an argument the engine cannot accept (bad name, bad size)
-	KindTooLarge    Kind = 3 // a payload larger than the segment can hold
-	KindLayout      Kind = 4 // a header field that does not fit the segment
-	KindSize        Kind = 5 // the segment is smaller than the caller asked for
-	KindClosed      Kind = 6 // use after Close
-	KindLockTimeout Kind = 7 // the lock stayed held past the deadline
-	KindFault       Kind = 8 // the mapping faulted (segment truncated or removed under us)
-	KindInternal    Kind = 9 // a recovered panic: a bug in the engine
+	KindOS          Kind = 1  // the OS refused; Errno says why
+	KindArg         Kind = 2  // an argument the engine cannot accept (bad name, bad size)
+	KindTooLarge    Kind = 3  // a payload larger than the segment can hold
+	KindLayout      Kind = 4  // a header field that does not fit the segment
+	KindSize        Kind = 5  // the segment is smaller than the caller asked for
+	KindClosed      Kind = 6  // use after Close
+	KindLockTimeout Kind = 7  // the lock stayed held past the deadline
+	KindFault       Kind = 8  // the mapping faulted (segment truncated or removed under us)
+	KindInternal    Kind = 9  // a recovered panic: a bug in the engine
+	KindUnsupported Kind = 10 // the operation needs a layout (or platform) feature the segment lacks
 )
 
 // Error is the only error type the engine returns.
@@ -59,6 +60,8 @@ func (e *Error) Code() string {
 		return "ERR_SHM_LOCK_TIMEOUT"
 	case KindFault:
 		return "ERR_SHM_FAULT"
+	case KindUnsupported:
+		return "ERR_SHM_UNSUPPORTED"
 	default:
 		return "ERR_SHM_INTERNAL"
 	}

@@ -17,6 +17,7 @@ const (
 	TypeString  uint8 = 2
 	TypeFloat   uint8 = 4
 	TypeDouble  uint8 = 8
+	TypeBytes   uint8 = 16 // added by this project: raw bytes (C++ readers see them via readString)
 )
 
 // Header fields of layout v2.
@@ -64,10 +65,12 @@ func (l Layout) fields(typ uint8) (sizeAt, dataAt int) {
 	case LayoutV1:
 		return 1, 5
 	}
-	switch typ {
-	case TypeFloat:
+	switch {
+	case typ&TypeString != 0 || typ&TypeBytes != 0:
+		return 1, 5
+	case typ&TypeFloat != 0:
 		return 4, 20
-	case TypeDouble:
+	case typ&TypeDouble != 0:
 		return 8, 40
 	}
 	return 1, 5
@@ -86,6 +89,8 @@ func typeName(typ uint8) string {
 		return "Float32Array"
 	case TypeDouble:
 		return "Float64Array"
+	case TypeBytes:
+		return "binary"
 	}
 	return fmt.Sprintf("type 0x%02x", typ)
 }

@@ -29,11 +29,12 @@ type OpenOptions struct {
 // Segment is one mapping of a named shared memory segment. The descriptor is closed as soon as
 // the mapping exists, so an open Segment holds no file descriptor.
 type Segment struct {
-	name    string
-	mem     []byte
-	created bool
-	unlink  bool
-	closed  atomic.Bool
+	name     string
+	mem      []byte
+	created  bool
+	unlink   bool
+	readOnly bool
+	closed   atomic.Bool
 }
 
 // Open maps the named segment as o says.

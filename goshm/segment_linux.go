@@ -61,7 +61,7 @@ func osOpen(name string, o OpenOptions) (*Segment, error) {
 		}
 		return nil, osError(name, "mmap", err)
 	}
-	return &Segment{name: name, mem: mem, created: created, unlink: o.Unlink}, nil
+	return &Segment{name: name, mem: mem, created: created, unlink: o.Unlink, readOnly: o.ReadOnly}, nil
 }
 
 // openFile opens or creates the segment file. Creating uses O_EXCL first so we know whether we

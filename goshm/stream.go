@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"runtime"
 	"runtime/debug"
+	"sync"
 	"sync/atomic"
 	"time"
 	"unsafe"
@@ -26,6 +27,12 @@ type Stream struct {
 	mem         []byte
 	layout      Layout
 	lockTimeout time.Duration
+
+	seen    uint32 // revision of the value this stream last read (v2)
+	hasRead bool
+
+	watchMu  sync.Mutex
+	watchers map[*Watcher]struct{}
 }
 
 // OpenStream opens (or, with o.Create, creates) a segment and puts a Stream over it.
@@ -66,6 +73,7 @@ func (s *Stream) Layout() Layout { return s.layout }
 
 // Close releases the mapping (and removes the name if the segment was opened with Unlink).
 func (s *Stream) Close() error {
+	s.stopWatchers()
 	s.mem = nil
 	return s.seg.Close()
 }
@@ -105,7 +113,11 @@ func (s *Stream) Write(typ uint8, p []byte) (err error) {
 		putU32(mem[sizeAt:], uint32(len(p)))
 		mem[0] = nextFlags(mem[0], typ)
 		// The revision moves last: a reader that sees it move sees the whole write.
-		atomic.AddUint32(s.word(v2Revision), 1)
+		rev := s.word(v2Revision)
+		atomic.AddUint32(rev, 1)
+		if mem[hintRevision] != 0 {
+			futexWake(rev)
+		}
 		return nil
 	}
 	// v1 and v0 have no lock; the flags byte goes last because peers poll it.
@@ -117,7 +129,8 @@ func (s *Stream) Write(typ uint8, p []byte) (err error) {
 
 // Read copies the payload into dst when it fits, and returns its size in bytes and the flags byte
 // that goes with it. When the payload is larger than dst nothing is copied: the caller grows dst
-// and reads again. typ only matters for layout v0, where it decides where the payload sits.
+// and reads again. typ only matters for layout v0, where it decides where the payload sits; 0
+// there means the type in the flags byte.
 func (s *Stream) Read(typ uint8, dst []byte) (n int, flags uint8, err error) {
 	defer s.guard(&err, debug.SetPanicOnFault(true))
 	if s.mem == nil {
@@ -127,6 +140,9 @@ func (s *Stream) Read(typ uint8, dst []byte) (n int, flags uint8, err error) {
 		return s.readV2(dst)
 	}
 	mem := s.mem
+	if typ == 0 {
+		typ = mem[0] &^ FlagChanged // read whatever the flags say was written last
+	}
 	sizeAt, dataAt := s.layout.fields(typ)
 	if dataAt > len(mem) {
 		return 0, 0, newError(KindLayout, s.seg.name,
@@ -160,7 +176,8 @@ func (s *Stream) readV2(dst []byte) (n int, flags uint8, err error) {
 			if err != nil {
 				return 0, 0, err
 			}
-			if takeOver && s.takeOver(holder) {
+			// A read-only mapping cannot repair the segment; it waits for a writer to do it.
+			if takeOver && !s.seg.readOnly && s.takeOver(holder) {
 				s.unlock()
 			}
 			continue
@@ -175,6 +192,9 @@ func (s *Stream) readV2(dst []byte) (n int, flags uint8, err error) {
 		if atomic.LoadUint32(lock) == 0 && atomic.LoadUint32(rev) == r {
 			if !valid {
 				return 0, 0, s.layoutError(size, v2Data)
+			}
+			if int(size) <= len(dst) {
+				s.seen, s.hasRead = r, true
 			}
 			return int(size), flags, nil
 		}

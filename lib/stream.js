@@ -1,25 +1,42 @@
 // NodeSharedMemoryWriteStream and NodeSharedMemoryReadStream: the API of node-libsharedmemory 0.0.9
-// (SPEC §2.1) plus close(), layouts and options. Arguments are checked here; the addon trusts them.
+// (SPEC §2.1), plus close(), layouts, binary payloads, change detection and change events.
+// Arguments are checked here; the addon trusts them.
 'use strict';
+const EventEmitter = require('events');
 const { types } = require('util');
 const native = require('./native');
 const errors = require('./errors');
 const check = require('./validate');
+const { waitUntil } = require('./wait');
 
 const kMemoryChanged = 1;
 const kMemoryTypeString = 2;
 const kMemoryTypeFloat = 4;
 const kMemoryTypeDouble = 8;
+// Added by this project: raw bytes (writeBuffer). C++ readers see them through readString.
+const kMemoryTypeBuffer = 16;
 
 const DEFAULT_NAME = '__node-sharedmemory$';
 const DEFAULT_SIZE = 65535;
 const DEFAULT_LOCK_TIMEOUT_MS = 1000;
+const DEFAULT_POLL_INTERVAL_MS = 2;
 
-// Bits of the engine's open flags (goshm/cabi/goshm.h).
+// Bits of the engine's open flags, fields and queries (goshm/cabi/goshm.h).
 const OPEN_CREATE = 1;
 const OPEN_UNLINK = 2;
+const OPEN_READONLY = 4;
+const FIELD_REVISION = 0;
+const FIELD_ACK = 1;
+const Q_REVISION = 0;
+const Q_ACK = 1;
+const Q_HAS_NEW_DATA = 2;
+const Q_MARK_AS_READ = 3;
+const Q_IS_MESSAGE_READ = 4;
+const Q_SEEN = 5;
 
 const kHandle = Symbol('handle');
+const kWatch = Symbol('watch');
+const kCheckWritable = Symbol('checkWritable');
 
 // A stream collected without close() is closed here, which also removes a non-persistent segment.
 // Environments that end first (a terminated worker, process exit) are covered by the addon, which
@@ -38,27 +55,44 @@ function handleOf(stream) {
   return h;
 }
 
-class SharedMemoryStream {
+function readOnlyError(name) {
+  const err = new Error(`shared memory segment ${JSON.stringify(name)} is mapped read-only`);
+  err.code = 'ERR_SHM_READ_ONLY';
+  err.segment = name;
+  return err;
+}
+
+class SharedMemoryStream extends EventEmitter {
   #name;
   #size;
   #layout;
   #persistent;
+  #readOnly;
+  #pollInterval;
+  #watches = new Set(); // native watch tokens of this stream
+  #keepAlive = true;
 
   constructor(isWriter, name = DEFAULT_NAME, size, persistent = true, options) {
+    super();
+    this[kHandle] = 0;
     check.checkName(name);
     check.checkBoolean(persistent, 'persistent');
     const opts = check.checkOptions(options);
     const layout = check.checkLayout(opts.layout);
     const mode = check.checkMode(opts.mode);
     const lockTimeout = check.checkTimeout(opts.lockTimeout, 'options.lockTimeout', DEFAULT_LOCK_TIMEOUT_MS);
+    this.#pollInterval = check.checkTimeout(opts.pollInterval, 'options.pollInterval', DEFAULT_POLL_INTERVAL_MS);
+    if (opts.readOnly !== undefined) check.checkBoolean(opts.readOnly, 'options.readOnly');
     if (isWriter) {
-      check.checkSize(size === undefined ? DEFAULT_SIZE : size, layout);
-      size = size === undefined ? DEFAULT_SIZE : size;
+      if (size === undefined) size = DEFAULT_SIZE;
+      check.checkSize(size, layout);
     } else if (size !== undefined) {
       check.checkSize(size, layout);
     }
-    const flags = (isWriter ? OPEN_CREATE : 0) | (persistent ? 0 : OPEN_UNLINK);
-    this[kHandle] = 0;
+    // Readers of v1 and v0 never write, so they map read-only; v2 readers write the ack, the
+    // watch hints and repair a segment whose writer died, unless told readOnly.
+    const readOnly = !isWriter && (layout !== 'v2' || opts.readOnly === true);
+    const flags = (isWriter ? OPEN_CREATE : 0) | (persistent ? 0 : OPEN_UNLINK) | (readOnly ? OPEN_READONLY : 0);
     const h = native.streamOpen(name, size === undefined ? 0 : size, flags, check.LAYOUTS[layout], mode, lockTimeout);
     this[kHandle] = h;
     registry.register(this, h, this);
@@ -66,6 +100,7 @@ class SharedMemoryStream {
     this.#size = native.streamInfo(h).size;
     this.#layout = layout;
     this.#persistent = persistent;
+    this.#readOnly = readOnly;
   }
 
   /** The segment's name. */
@@ -76,12 +111,41 @@ class SharedMemoryStream {
   get layout() { return this.#layout; }
   /** Whether the segment outlives this object (false: removed on close). */
   get persistent() { return this.#persistent; }
+  /** Whether the mapping is read-only. */
+  get readOnly() { return this.#readOnly; }
   /** True once close() has been called. */
   get closed() { return this[kHandle] === 0; }
+  /** The segment's revision: incremented by every write (layout v2). */
+  get revision() { return native.query(handleOf(this), Q_REVISION); }
 
   /** The flags byte: kMemoryChanged toggled by each write, plus the type bit of the payload. */
   readFlags() {
     return native.readFlags(handleOf(this));
+  }
+
+  /** Lets the process exit while this stream is watching. Returns this. */
+  unref() {
+    this.#keepAlive = false;
+    for (const token of this.#watches) native.watchRef(token, false);
+    return this;
+  }
+
+  /** Undoes unref(). Returns this. */
+  ref() {
+    this.#keepAlive = true;
+    for (const token of this.#watches) native.watchRef(token, true);
+    return this;
+  }
+
+  // Starts an engine watcher on a header word; notify() runs on this thread after each change
+  // (calls coalesce). Returns the function that stops it.
+  [kWatch](field, notify) {
+    const token = native.watchStart(handleOf(this), field, this.#pollInterval, notify);
+    this.#watches.add(token);
+    if (!this.#keepAlive) native.watchRef(token, false);
+    return () => {
+      if (this.#watches.delete(token)) native.watchStop(token);
+    };
   }
 
   /** Releases the mapping; removes the segment if it is not persistent. Calling it again does nothing. */
@@ -89,8 +153,18 @@ class SharedMemoryStream {
     const h = this[kHandle];
     if (h === 0) return;
     this[kHandle] = 0;
+    for (const token of this.#watches) native.watchStop(token);
+    this.#watches.clear();
     registry.unregister(this);
-    native.streamClose(h);
+    try {
+      native.streamClose(h);
+    } finally {
+      this.emit('close');
+    }
+  }
+
+  [kCheckWritable]() {
+    if (this.#readOnly) throw readOnlyError(this.#name);
   }
 }
 
@@ -104,7 +178,7 @@ class NodeSharedMemoryWriteStream extends SharedMemoryStream {
    * @param {string} [name] default "__node-sharedmemory$"
    * @param {number} [size] bytes of the whole segment, header included; default 65535
    * @param {boolean} [persistent] default true; false removes the segment on close
-   * @param {{layout?: 'v2'|'v1'|'v0', mode?: number, lockTimeout?: number}} [options]
+   * @param {{layout?: 'v2'|'v1'|'v0', mode?: number, lockTimeout?: number, pollInterval?: number}} [options]
    */
   constructor(name, size, persistent, options) {
     super(true, name, size, persistent, options);
@@ -128,18 +202,55 @@ class NodeSharedMemoryWriteStream extends SharedMemoryStream {
     }
     native.writeView(handleOf(this), value, kMemoryTypeDouble);
   }
+
+  /** Writes the bytes of any Buffer, TypedArray or DataView, with type bit kMemoryTypeBuffer. */
+  writeBuffer(value) {
+    check.checkView(value, 'value');
+    native.writeView(handleOf(this), value, kMemoryTypeBuffer);
+  }
+
+  /** Whether a reader has marked the latest write as read (ack == revision; layout v2). */
+  isMessageRead() {
+    return native.query(handleOf(this), Q_IS_MESSAGE_READ) === 1;
+  }
+
+  /** Resolves once a reader has marked the latest write as read (layout v2). */
+  waitForRead(options) {
+    const { timeout, signal } = check.checkWaitOptions(options);
+    handleOf(this);
+    return waitUntil({
+      name: this.name, emitter: this, timeout, signal,
+      test: () => ({ done: this.isMessageRead() }),
+      subscribe: (notify) => this[kWatch](FIELD_ACK, notify),
+    });
+  }
 }
 
 class NodeSharedMemoryReadStream extends SharedMemoryStream {
+  #stopChangeWatch = null;
+  #lastEmitted = 0;
+
   /**
    * Opens an existing segment.
    * @param {string} [name] default "__node-sharedmemory$"
    * @param {number} [size] bytes to map; default the segment's real size
    * @param {boolean} [persistent] default true; false removes the segment on close
-   * @param {{layout?: 'v2'|'v1'|'v0', lockTimeout?: number}} [options]
+   * @param {{layout?: 'v2'|'v1'|'v0', lockTimeout?: number, pollInterval?: number, readOnly?: boolean}} [options]
    */
   constructor(name, size, persistent, options) {
     super(false, name, size, persistent, options);
+    // 'change' events need an engine watcher exactly while someone listens.
+    this.on('newListener', (event) => {
+      if (event === 'change' && this.#stopChangeWatch === null) this.#startChangeWatch();
+    });
+    this.on('removeListener', (event) => {
+      if (event === 'change' && this.listenerCount('change') === 0 && this.#stopChangeWatch !== null) {
+        const stop = this.#stopChangeWatch;
+        this.#stopChangeWatch = null;
+        stop();
+      }
+    });
+    this.on('close', () => { this.#stopChangeWatch = null; });
   }
 
   readString() {
@@ -152,6 +263,89 @@ class NodeSharedMemoryReadStream extends SharedMemoryStream {
 
   readDoubleArray() {
     return native.readDoubleArray(handleOf(this));
+  }
+
+  /** The payload's bytes, whatever its type, as a new Buffer. */
+  readBuffer() {
+    return native.readBuffer(handleOf(this));
+  }
+
+  /**
+   * The value by its type bits: a string, Float32Array, Float64Array or Buffer (kMemoryTypeBuffer),
+   * or null when nothing has been written.
+   */
+  read() {
+    return native.read(handleOf(this));
+  }
+
+  /**
+   * Copies the payload into `target` without allocating, and returns the number of elements
+   * written (bytes for a Buffer, Uint8Array or DataView). RangeError if it does not fit.
+   */
+  readInto(target) {
+    check.checkView(target, 'target');
+    const type = target instanceof Float32Array || types.isFloat32Array(target) ? kMemoryTypeFloat
+      : target instanceof Float64Array || types.isFloat64Array(target) ? kMemoryTypeDouble : kMemoryTypeBuffer;
+    const bytes = native.readInto(handleOf(this), target, type);
+    return target.BYTES_PER_ELEMENT ? Math.floor(bytes / target.BYTES_PER_ELEMENT) : bytes;
+  }
+
+  /** Whether the revision moved since this reader last read (layout v2). */
+  hasNewData() {
+    return native.query(handleOf(this), Q_HAS_NEW_DATA) === 1;
+  }
+
+  /** Stores the revision of the value this reader last read into ack, waking waitForRead (layout v2). */
+  markAsRead() {
+    const h = handleOf(this);
+    this[kCheckWritable]();
+    native.query(h, Q_MARK_AS_READ);
+  }
+
+  /**
+   * Resolves with the current value once there is one this reader has not read: at once if
+   * hasNewData(), otherwise at the next write (layout v2).
+   */
+  waitForChange(options) {
+    const { timeout, signal } = check.checkWaitOptions(options);
+    handleOf(this);
+    return waitUntil({
+      name: this.name, emitter: this, timeout, signal,
+      test: () => (this.hasNewData() ? { done: true, value: this.read() } : { done: false }),
+      subscribe: (notify) => this[kWatch](FIELD_REVISION, notify),
+    });
+  }
+
+  /** Yields each new value (several quick writes may be seen as one: the last) until close(). */
+  async *[Symbol.asyncIterator]() {
+    for (;;) {
+      try {
+        yield await this.waitForChange();
+      } catch (err) {
+        if (err.code === 'ERR_SHM_CLOSED') return;
+        throw err;
+      }
+    }
+  }
+
+  #startChangeWatch() {
+    const h = handleOf(this);
+    this.#lastEmitted = native.query(h, Q_REVISION); // throws ERR_SHM_UNSUPPORTED on v1/v0
+    this.#stopChangeWatch = this[kWatch](FIELD_REVISION, () => this.#onRevision());
+  }
+
+  #onRevision() {
+    if (this.closed || this.listenerCount('change') === 0) return;
+    let value;
+    try {
+      if (native.query(this[kHandle], Q_REVISION) === this.#lastEmitted) return;
+      value = this.read();
+      this.#lastEmitted = native.query(this[kHandle], Q_SEEN);
+    } catch (err) {
+      this.emit('error', err);
+      return;
+    }
+    this.emit('change', value);
   }
 }
 
@@ -169,7 +363,9 @@ module.exports = {
   kMemoryTypeString,
   kMemoryTypeFloat,
   kMemoryTypeDouble,
+  kMemoryTypeBuffer,
   DEFAULT_NAME,
   DEFAULT_SIZE,
   DEFAULT_LOCK_TIMEOUT_MS,
+  DEFAULT_POLL_INTERVAL_MS,
 };

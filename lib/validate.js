@@ -66,7 +66,24 @@ function checkTimeout(value, argument, fallback) {
   return value;
 }
 
+// { timeout, signal } of the wait…() methods.
+function checkWaitOptions(options) {
+  const opts = checkOptions(options);
+  const timeout = opts.timeout === undefined ? undefined : checkTimeout(opts.timeout, 'options.timeout');
+  const { signal } = opts;
+  if (signal !== undefined && (signal === null || typeof signal !== 'object' || typeof signal.aborted !== 'boolean')) {
+    throw invalidType('options.signal', 'an AbortSignal', signal);
+  }
+  return { timeout, signal };
+}
+
+function checkView(value, argument) {
+  if (!ArrayBuffer.isView(value)) throw invalidType(argument, 'a Buffer, TypedArray or DataView', value);
+  return value;
+}
+
 module.exports = {
+  checkWaitOptions, checkView,
   LAYOUTS, MIN_SIZE, MAX_SIZE, MAX_NAME_BYTES,
   checkName, checkSize, checkBoolean, checkOptions, checkLayout, checkMode, checkTimeout,
 };

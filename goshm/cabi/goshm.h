@@ -48,6 +48,26 @@ int64_t lsm_stream_read(uint32_t handle, uint32_t type, void* dst, size_t cap, u
 int32_t lsm_stream_flags(uint32_t handle, lsm_error* err);
 int32_t lsm_unlink(char* name, size_t name_len, lsm_error* err);
 
+/* Layout v2 state, by query: revision, ack, has-new-data (0/1), mark-as-read (stores the revision
+ * this stream last read into ack; returns 0), is-message-read (0/1), seen. */
+#define LSM_QUERY_REVISION 0
+#define LSM_QUERY_ACK 1
+#define LSM_QUERY_HAS_NEW_DATA 2
+#define LSM_QUERY_MARK_AS_READ 3
+#define LSM_QUERY_IS_MESSAGE_READ 4
+#define LSM_QUERY_SEEN 5 /* the revision of the value this stream last read */
+int64_t lsm_stream_query(uint32_t handle, int32_t query, lsm_error* err);
+
+/* Change watching (layout v2). The engine calls fn(ctx, value) from one of its own threads each
+ * time the watched word changes (coalescing changes that happen during a call), until
+ * lsm_watch_stop returns: after that fn is never called again for this watch. */
+typedef void (*lsm_notify_fn)(void* ctx, uint32_t value);
+#define LSM_FIELD_REVISION 0
+#define LSM_FIELD_ACK 1
+int32_t lsm_watch_start(uint32_t handle, int32_t field, uint32_t poll_ms, lsm_notify_fn fn, void* ctx,
+                        uint32_t* watch, lsm_error* err);
+int32_t lsm_watch_stop(uint32_t watch, lsm_error* err);
+
 #ifdef __cplusplus
 }
 #endif

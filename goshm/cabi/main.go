@@ -6,6 +6,8 @@ package main
 
 /*
 #include "goshm.h"
+
+static inline void lsm_call_notify(lsm_notify_fn fn, void* ctx, uint32_t value) { fn(ctx, value); }
 */
 import "C"
 
@@ -17,7 +19,10 @@ import (
 	"github.com/node-libsharedmemory/node-libsharedmemory/goshm"
 )
 
-var streams handleTable[goshm.Stream]
+var (
+	streams  handleTable[goshm.Stream]
+	watchers handleTable[goshm.Watcher]
+)
 
 func main() {}
 
@@ -172,6 +177,75 @@ func lsm_unlink(name *C.char, nameLen C.size_t, e *C.lsm_error) (rc C.int32_t) {
 	defer catch(e, &rc)
 	if err := goshm.Unlink(C.GoStringN(name, C.int(nameLen))); err != nil {
 		return fail(e, err)
+	}
+	return 0
+}
+
+//export lsm_stream_query
+func lsm_stream_query(h C.uint32_t, query C.int32_t, e *C.lsm_error) (rc C.int64_t) {
+	defer catch64(e, &rc)
+	s := streams.get(uint32(h))
+	if s == nil {
+		return C.int64_t(fail(e, staleHandle()))
+	}
+	var v uint32
+	var b bool
+	var err error
+	switch query {
+	case C.LSM_QUERY_REVISION:
+		v, err = s.Revision()
+	case C.LSM_QUERY_ACK:
+		v, err = s.Ack()
+	case C.LSM_QUERY_HAS_NEW_DATA:
+		b, err = s.HasNewData()
+	case C.LSM_QUERY_MARK_AS_READ:
+		err = s.MarkAsRead()
+	case C.LSM_QUERY_IS_MESSAGE_READ:
+		b, err = s.IsMessageRead()
+	case C.LSM_QUERY_SEEN:
+		v = s.Seen()
+	default:
+		err = &goshm.Error{Kind: goshm.KindArg, Msg: fmt.Sprintf("unknown query %d", int(query))}
+	}
+	if err != nil {
+		return C.int64_t(fail(e, err))
+	}
+	if b {
+		v = 1
+	}
+	return C.int64_t(v)
+}
+
+//export lsm_watch_start
+func lsm_watch_start(h C.uint32_t, field C.int32_t, pollMs C.uint32_t, fn C.lsm_notify_fn, ctx unsafe.Pointer,
+	out *C.uint32_t, e *C.lsm_error) (rc C.int32_t) {
+	defer catch(e, &rc)
+	s := streams.get(uint32(h))
+	if s == nil {
+		return fail(e, staleHandle())
+	}
+	// ctx is C memory owned by the addon; it stays valid until lsm_watch_stop has returned.
+	w, err := s.Watch(goshm.Field(field), time.Duration(pollMs)*time.Millisecond, func(v uint32) {
+		C.lsm_call_notify(fn, ctx, C.uint32_t(v))
+	})
+	if err != nil {
+		return fail(e, err)
+	}
+	id := watchers.add(w)
+	if id == 0 {
+		w.Stop()
+		return fail(e, &goshm.Error{Kind: goshm.KindInternal, Msg: "too many watchers"})
+	}
+	*out = C.uint32_t(id)
+	return 0
+}
+
+//export lsm_watch_stop
+func lsm_watch_stop(id C.uint32_t, e *C.lsm_error) (rc C.int32_t) {
+	defer catch(e, &rc)
+	if w := watchers.remove(uint32(id)); w != nil {
+		// A watcher that ended on a fault reports it here; it has stopped either way.
+		w.Stop()
 	}
 	return 0
 }
