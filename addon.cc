@@ -90,12 +90,18 @@ class Addon : public Napi::Addon<Addon> {
         InstanceMethod("watchStart", &Addon::WatchStart),
         InstanceMethod("watchStop", &Addon::WatchStop),
         InstanceMethod("watchRef", &Addon::WatchRef),
+        InstanceMethod("segmentOpen", &Addon::SegmentOpen),
+        InstanceMethod("segmentBuffer", &Addon::SegmentBuffer),
+        InstanceMethod("segmentClose", &Addon::SegmentClose),
+        InstanceMethod("segmentRead", &Addon::SegmentRead),
+        InstanceMethod("segmentWrite", &Addon::SegmentWrite),
     });
   }
 
   ~Addon() {
     lsm_error err;
     for (uint32_t h : open_) lsm_stream_close(h, &err);
+    for (auto& entry : segments_) lsm_segment_release(entry.first, &err);
   }
 
  private:
@@ -393,6 +399,102 @@ class Addon : public Napi::Addon<Addon> {
     return info.Env().Undefined();
   }
 
+  // segmentOpen(name, size, flags, mode) -> [handle, bytes mapped]
+  Napi::Value SegmentOpen(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    std::string name = info[0].As<Napi::String>().Utf8Value();
+    uint64_t size = static_cast<uint64_t>(info[1].As<Napi::Number>().Int64Value());
+    uint32_t flags = info[2].As<Napi::Number>().Uint32Value();
+    uint32_t mode = info[3].As<Napi::Number>().Uint32Value();
+    uint32_t h = 0;
+    void* base = nullptr;
+    uint64_t mapped = 0;
+    if (lsm_segment_open(const_cast<char*>(name.data()), name.size(), size, flags, mode, &h, &base, &mapped,
+                         &err_) < 0) {
+      return Throw(env);
+    }
+    segments_[h] = Mapping{base, static_cast<size_t>(mapped)};
+    Napi::Array out = Napi::Array::New(env, 2);
+    out.Set(0u, Napi::Number::New(env, h));
+    out.Set(1u, Napi::Number::New(env, static_cast<double>(mapped)));
+    return out;
+  }
+
+  static void ReleaseMapping(napi_env, void*, void* hint) {
+    lsm_error err;
+    lsm_segment_release(static_cast<uint32_t>(reinterpret_cast<uintptr_t>(hint)), &err);
+  }
+
+  // segmentBuffer(handle) -> ArrayBuffer over the mapping (no copy). The buffer holds its own
+  // reference to the mapping, dropped by its finalizer, so the memory outlives every view of it.
+  Napi::Value SegmentBuffer(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    uint32_t h = HandleOf(info);
+    auto it = segments_.find(h);
+    if (it == segments_.end()) {
+      Napi::Error::New(env, "shared memory segment is closed").ThrowAsJavaScriptException();
+      return env.Undefined();
+    }
+    if (lsm_segment_retain(h, &err_) < 0) return Throw(env);
+    napi_value ab;
+    napi_status st = napi_create_external_arraybuffer(env, it->second.base, it->second.size, ReleaseMapping,
+                                                      reinterpret_cast<void*>(static_cast<uintptr_t>(h)), &ab);
+    if (st != napi_ok) {
+      lsm_segment_release(h, &err_);
+      bool pending = false;
+      napi_is_exception_pending(env, &pending);
+      if (pending) {  // clear what N-API left so our own error is the one thrown
+        napi_value ignored;
+        napi_get_and_clear_last_exception(env, &ignored);
+      }
+      Napi::Error e = Napi::Error::New(env,
+          "this Node.js runtime does not allow external ArrayBuffers; use read() and write() instead");
+      e.Set("code", Napi::String::New(env, "ERR_SHM_NO_EXTERNAL_BUFFERS"));
+      e.ThrowAsJavaScriptException();
+      return env.Undefined();
+    }
+    return Napi::Value(env, ab);
+  }
+
+  // segmentClose(handle, buffer|undefined): detaches the buffer handed out, so JavaScript can no
+  // longer reach the memory through it or any view on it, then drops this object's reference.
+  Napi::Value SegmentClose(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    uint32_t h = HandleOf(info);
+    if (info[1].IsArrayBuffer()) napi_detach_arraybuffer(env, info[1]);
+    if (segments_.erase(h) == 0) return env.Undefined();
+    if (lsm_segment_release(h, &err_) < 0) return Throw(env);
+    return env.Undefined();
+  }
+
+  // segmentRead(handle, offset, length) -> Buffer (a copy)
+  Napi::Value SegmentRead(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    int64_t offset = info[1].As<Napi::Number>().Int64Value();
+    size_t length = static_cast<size_t>(info[2].As<Napi::Number>().Int64Value());
+    Napi::Buffer<char> out = Napi::Buffer<char>::New(env, length);
+    if (lsm_segment_read(HandleOf(info), static_cast<uint64_t>(offset), out.Data(), length, &err_) < 0) {
+      return Throw(env);
+    }
+    return out;
+  }
+
+  // segmentWrite(handle, offset, view)
+  Napi::Value SegmentWrite(const Napi::CallbackInfo& info) {
+    napi_env env = info.Env();
+    int64_t offset = info[1].As<Napi::Number>().Int64Value();
+    void* data = nullptr;
+    size_t bytes = 0, element = 1;
+    if (!ViewBytes(env, info[2], &data, &bytes, &element)) {
+      Napi::TypeError::New(env, "data must be an ArrayBufferView").ThrowAsJavaScriptException();
+      return info.Env().Undefined();
+    }
+    if (lsm_segment_write(HandleOf(info), static_cast<uint64_t>(offset), data, bytes, &err_) < 0) {
+      return Throw(info.Env());
+    }
+    return info.Env().Undefined();
+  }
+
   Napi::Value Unlink(const Napi::CallbackInfo& info) {
     std::string name = info[0].As<Napi::String>().Utf8Value();
     if (lsm_unlink(const_cast<char*>(name.data()), name.size(), &err_) < 0) return Throw(info.Env());
@@ -404,6 +506,12 @@ class Addon : public Napi::Addon<Addon> {
   // Watches still running, by token. Their thread-safe functions are finalized before this
   // instance when the environment is torn down, so the destructor leaves them alone.
   std::unordered_map<uint32_t, Watch*> watches_;
+  // Raw segments this environment holds a reference to (the JavaScript object's), by handle.
+  struct Mapping {
+    void* base;
+    size_t size;
+  };
+  std::unordered_map<uint32_t, Mapping> segments_;
   uint32_t next_token_ = 1;
   lsm_error err_;
 };

@@ -1,3 +1,6 @@
 // node-libsharedmemory: named OS shared memory for Node.js, byte-compatible with libsharedmemory.
 'use strict';
-module.exports = require('./lib/stream');
+module.exports = {
+  ...require('./lib/stream'),
+  ...require('./lib/segment'),
+};

@@ -35,6 +35,7 @@ type Segment struct {
 	unlink   bool
 	readOnly bool
 	closed   atomic.Bool
+	refs     atomic.Int32 // owners; Open makes the first, Retain adds, Release drops
 }
 
 // Open maps the named segment as o says.
@@ -51,7 +52,12 @@ func Open(name string, o OpenOptions) (*Segment, error) {
 	if o.Mode == 0 {
 		o.Mode = DefaultMode
 	}
-	return osOpen(name, o)
+	s, err := osOpen(name, o)
+	if err != nil {
+		return nil, err
+	}
+	s.refs.Store(1)
+	return s, nil
 }
 
 // Name is the segment's name as given to Open.

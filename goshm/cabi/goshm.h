@@ -68,6 +68,17 @@ int32_t lsm_watch_start(uint32_t handle, int32_t field, uint32_t poll_ms, lsm_no
                         uint32_t* watch, lsm_error* err);
 int32_t lsm_watch_stop(uint32_t watch, lsm_error* err);
 
+/* Raw segments. A raw segment is reference counted: open gives one reference; each external
+ * ArrayBuffer over the mapping holds another (lsm_segment_retain), and the mapping goes away with
+ * the last lsm_segment_release. *base stays valid until then. */
+int32_t lsm_segment_open(char* name, size_t name_len, uint64_t size, uint32_t flags, uint32_t mode,
+                         uint32_t* handle, void** base, uint64_t* mapped, lsm_error* err);
+int32_t lsm_segment_retain(uint32_t handle, lsm_error* err);
+int32_t lsm_segment_release(uint32_t handle, lsm_error* err);
+/* Copying access, safe against a segment truncated by another process. */
+int32_t lsm_segment_read(uint32_t handle, uint64_t offset, void* dst, size_t len, lsm_error* err);
+int32_t lsm_segment_write(uint32_t handle, uint64_t offset, void* src, size_t len, lsm_error* err);
+
 #ifdef __cplusplus
 }
 #endif

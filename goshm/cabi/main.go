@@ -22,6 +22,7 @@ import (
 var (
 	streams  handleTable[goshm.Stream]
 	watchers handleTable[goshm.Watcher]
+	segments handleTable[goshm.Segment]
 )
 
 func main() {}
@@ -246,6 +247,88 @@ func lsm_watch_stop(id C.uint32_t, e *C.lsm_error) (rc C.int32_t) {
 	if w := watchers.remove(uint32(id)); w != nil {
 		// A watcher that ended on a fault reports it here; it has stopped either way.
 		w.Stop()
+	}
+	return 0
+}
+
+//export lsm_segment_open
+func lsm_segment_open(name *C.char, nameLen C.size_t, size C.uint64_t, flags C.uint32_t, mode C.uint32_t,
+	out *C.uint32_t, base *unsafe.Pointer, mapped *C.uint64_t, e *C.lsm_error) (rc C.int32_t) {
+	defer catch(e, &rc)
+	if size > 1<<62 {
+		return fail(e, &goshm.Error{Kind: goshm.KindArg, Msg: "size too large"})
+	}
+	seg, err := goshm.Open(C.GoStringN(name, C.int(nameLen)), goshm.OpenOptions{
+		Size:     int64(size),
+		Create:   flags&C.LSM_OPEN_CREATE != 0,
+		Unlink:   flags&C.LSM_OPEN_UNLINK != 0,
+		ReadOnly: flags&C.LSM_OPEN_READONLY != 0,
+		Mode:     uint32(mode),
+	})
+	if err != nil {
+		return fail(e, err)
+	}
+	h := segments.add(seg)
+	if h == 0 {
+		seg.Close()
+		return fail(e, &goshm.Error{Kind: goshm.KindInternal, Msg: "too many open shared memory segments"})
+	}
+	*out = C.uint32_t(h)
+	*base = seg.Base() // mmap memory, not Go memory: C may keep it until the last release
+	*mapped = C.uint64_t(seg.Size())
+	return 0
+}
+
+//export lsm_segment_retain
+func lsm_segment_retain(h C.uint32_t, e *C.lsm_error) (rc C.int32_t) {
+	defer catch(e, &rc)
+	seg := segments.get(uint32(h))
+	if seg == nil {
+		return fail(e, staleHandle())
+	}
+	seg.Retain()
+	return 0
+}
+
+//export lsm_segment_release
+func lsm_segment_release(h C.uint32_t, e *C.lsm_error) (rc C.int32_t) {
+	defer catch(e, &rc)
+	seg := segments.get(uint32(h))
+	if seg == nil {
+		return 0
+	}
+	closed, err := seg.Release()
+	if closed {
+		segments.remove(uint32(h))
+	}
+	if err != nil {
+		return fail(e, err)
+	}
+	return 0
+}
+
+//export lsm_segment_read
+func lsm_segment_read(h C.uint32_t, off C.uint64_t, dst unsafe.Pointer, n C.size_t, e *C.lsm_error) (rc C.int32_t) {
+	defer catch(e, &rc)
+	seg := segments.get(uint32(h))
+	if seg == nil {
+		return fail(e, staleHandle())
+	}
+	if err := seg.ReadAt(bytesOf(dst, n), int64(off)); err != nil {
+		return fail(e, err)
+	}
+	return 0
+}
+
+//export lsm_segment_write
+func lsm_segment_write(h C.uint32_t, off C.uint64_t, src unsafe.Pointer, n C.size_t, e *C.lsm_error) (rc C.int32_t) {
+	defer catch(e, &rc)
+	seg := segments.get(uint32(h))
+	if seg == nil {
+		return fail(e, staleHandle())
+	}
+	if err := seg.WriteAt(bytesOf(src, n), int64(off)); err != nil {
+		return fail(e, err)
 	}
 	return 0
 }

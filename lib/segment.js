@@ -1,0 +1,174 @@
+// SharedMemory: a raw named segment (libsharedmemory's Memory, Python's SharedMemory). `.buffer` is
+// an ArrayBuffer over the mapping itself (zero copy); read() and write() copy, and keep working
+// where the runtime refuses external buffers.
+'use strict';
+const native = require('./native');
+const errors = require('./errors');
+const check = require('./validate');
+
+const OPEN_CREATE = 1;
+const OPEN_READONLY = 4;
+
+const kCreate = Symbol('create');
+
+function removeName(name) {
+  try {
+    native.unlink(name);
+  } catch (err) {
+    if (err.code !== 'ENOENT') throw err;
+  }
+}
+
+// A SharedMemory collected without close() drops its reference here; the mapping itself stays
+// while its ArrayBuffer is reachable.
+const registry = new FinalizationRegistry(({ handle, name, persistent }) => {
+  try {
+    native.segmentClose(handle);
+    if (!persistent) removeName(name);
+  } catch {
+    // Nothing to report to.
+  }
+});
+
+class SharedMemory {
+  #handle = 0;
+  #name;
+  #size;
+  #persistent;
+  #readOnly;
+  #buffer = null;
+
+  /**
+   * Creates a segment of `size` bytes, or attaches to an existing one (growing it to `size`).
+   * @param {string} name
+   * @param {number} size
+   * @param {{mode?: number, persistent?: boolean}} [options] persistent false removes it on close
+   */
+  static create(name, size, options) {
+    check.checkName(name);
+    if (typeof size !== 'number') throw errors.invalidType('size', 'a number', size);
+    if (!Number.isInteger(size) || size < 1 || size > check.MAX_SIZE) {
+      throw errors.outOfRange('size', `must be an integer from 1 to ${check.MAX_SIZE} bytes`, size);
+    }
+    const opts = check.checkOptions(options);
+    const mode = check.checkMode(opts.mode);
+    const persistent = opts.persistent === undefined ? true : check.checkBoolean(opts.persistent, 'options.persistent');
+    return new SharedMemory(kCreate, name, size, OPEN_CREATE, mode, persistent, false);
+  }
+
+  /**
+   * Opens an existing segment: all of it, or its first `options.size` bytes.
+   * @param {string} name
+   * @param {{size?: number, readOnly?: boolean, persistent?: boolean}} [options]
+   */
+  static open(name, options) {
+    check.checkName(name);
+    const opts = check.checkOptions(options);
+    let size = 0;
+    if (opts.size !== undefined) {
+      if (typeof opts.size !== 'number') throw errors.invalidType('options.size', 'a number', opts.size);
+      if (!Number.isInteger(opts.size) || opts.size < 1 || opts.size > check.MAX_SIZE) {
+        throw errors.outOfRange('options.size', `must be an integer from 1 to ${check.MAX_SIZE} bytes`, opts.size);
+      }
+      size = opts.size;
+    }
+    const readOnly = opts.readOnly === undefined ? false : check.checkBoolean(opts.readOnly, 'options.readOnly');
+    const persistent = opts.persistent === undefined ? true : check.checkBoolean(opts.persistent, 'options.persistent');
+    return new SharedMemory(kCreate, name, size, readOnly ? OPEN_READONLY : 0, 0o600, persistent, readOnly);
+  }
+
+  constructor(token, name, size, flags, mode, persistent, readOnly) {
+    if (token !== kCreate) throw new TypeError('use SharedMemory.create() or SharedMemory.open()');
+    const [handle, mapped] = native.segmentOpen(name, size, flags, mode);
+    this.#handle = handle;
+    this.#name = name;
+    this.#size = mapped;
+    this.#persistent = persistent;
+    this.#readOnly = readOnly;
+    registry.register(this, { handle, name, persistent }, this);
+  }
+
+  get name() { return this.#name; }
+  /** Bytes mapped. */
+  get size() { return this.#size; }
+  get persistent() { return this.#persistent; }
+  get readOnly() { return this.#readOnly; }
+  get closed() { return this.#handle === 0; }
+
+  /**
+   * An ArrayBuffer over the mapping: writes through it are seen by every process at once. The
+   * same buffer is returned each time; close() detaches it (and every view on it).
+   */
+  get buffer() {
+    if (this.#handle === 0) throw errors.closed(this.#name);
+    if (this.#buffer === null) this.#buffer = native.segmentBuffer(this.#handle);
+    return this.#buffer;
+  }
+
+  /** Copies `length` bytes at `offset` (default: to the end) into a new Buffer. */
+  read(offset = 0, length) {
+    this.#checkOpen();
+    this.#checkOffset(offset);
+    if (length === undefined) length = this.#size - offset;
+    if (typeof length !== 'number') throw errors.invalidType('length', 'a number', length);
+    if (!Number.isInteger(length) || length < 0 || length > this.#size - offset) {
+      throw errors.outOfRange('length', `must be an integer from 0 to ${this.#size - offset} (the bytes after offset ${offset})`, length);
+    }
+    return native.segmentRead(this.#handle, offset, length);
+  }
+
+  /** Copies the bytes of `data` (Buffer, TypedArray or DataView) into the segment at `offset`. */
+  write(offset, data) {
+    this.#checkOpen();
+    this.#checkOffset(offset);
+    check.checkView(data, 'data');
+    if (data.byteLength > this.#size - offset) {
+      throw errors.outOfRange('data', `must fit the ${this.#size - offset} bytes after offset ${offset} (it is ${data.byteLength} bytes)`, data);
+    }
+    if (this.#readOnly) {
+      const err = new Error(`shared memory segment ${JSON.stringify(this.#name)} is mapped read-only`);
+      err.code = 'ERR_SHM_READ_ONLY';
+      err.segment = this.#name;
+      throw err;
+    }
+    native.segmentWrite(this.#handle, offset, data);
+    return data.byteLength;
+  }
+
+  /** Removes the segment's name; this mapping (and other processes' mappings) stay usable. */
+  unlink() {
+    native.unlink(this.#name);
+  }
+
+  /**
+   * Detaches `.buffer` and every view on it, and drops this object's reference to the mapping.
+   * A non-persistent segment's name is removed. Calling it again does nothing.
+   */
+  close() {
+    const h = this.#handle;
+    if (h === 0) return;
+    this.#handle = 0;
+    registry.unregister(this);
+    const buffer = this.#buffer;
+    this.#buffer = null;
+    native.segmentClose(h, buffer === null ? undefined : buffer);
+    if (!this.#persistent) removeName(this.#name);
+  }
+
+  #checkOpen() {
+    if (this.#handle === 0) throw errors.closed(this.#name);
+  }
+
+  #checkOffset(offset) {
+    if (typeof offset !== 'number') throw errors.invalidType('offset', 'a number', offset);
+    if (!Number.isInteger(offset) || offset < 0 || offset > this.#size) {
+      throw errors.outOfRange('offset', `must be an integer from 0 to ${this.#size}`, offset);
+    }
+  }
+}
+
+if (typeof Symbol.dispose === 'symbol') {
+  SharedMemory.prototype[Symbol.dispose] = function dispose() { this.close(); };
+}
+
+module.exports = { SharedMemory };
