@@ -4,7 +4,6 @@ import (
 	"encoding/binary"
 	"runtime"
 	"runtime/debug"
-	"sync"
 	"sync/atomic"
 	"time"
 	"unsafe"
@@ -31,8 +30,7 @@ type Stream struct {
 	seen    uint32 // revision of the value this stream last read (v2)
 	hasRead bool
 
-	watchMu  sync.Mutex
-	watchers map[*Watcher]struct{}
+	watchers watchSet
 }
 
 // OpenStream opens (or, with o.Create, creates) a segment and puts a Stream over it.
@@ -73,7 +71,7 @@ func (s *Stream) Layout() Layout { return s.layout }
 
 // Close releases the mapping (and removes the name if the segment was opened with Unlink).
 func (s *Stream) Close() error {
-	s.stopWatchers()
+	s.watchers.stopAll()
 	s.mem = nil
 	return s.seg.Close()
 }

@@ -2,8 +2,10 @@ package goshm
 
 import (
 	"runtime/debug"
+	"sync"
 	"sync/atomic"
 	"time"
+	"unsafe"
 )
 
 // Change detection for layout v2. The revision (offset 4) moves at the end of every write and the
@@ -30,13 +32,56 @@ const (
 // DefaultPollInterval bounds how late a change by a peer that does not wake us is noticed.
 const DefaultPollInterval = 2 * time.Millisecond
 
-// Watcher runs one goroutine that reports changes of a header word until Stop.
+// Watcher runs one goroutine that reports changes of a 32-bit word of a mapping until Stop.
 type Watcher struct {
-	stream *Stream
-	addr   *uint32
-	stop   atomic.Bool
-	done   chan struct{}
-	err    error
+	seg   *Segment
+	mem   []byte
+	addr  *uint32
+	hint  int // index of the byte that tells wakers someone waits, or -1
+	owner *watchSet
+	stop  atomic.Bool
+	done  chan struct{}
+	err   error
+}
+
+// watchSet is the watchers of one Stream or Queue, stopped together when it closes.
+type watchSet struct {
+	mu sync.Mutex
+	m  map[*Watcher]struct{}
+}
+
+// start runs a watcher on the word at off of seg's mapping.
+func (ws *watchSet) start(seg *Segment, off, hint int, poll time.Duration, notify func(uint32)) *Watcher {
+	if poll <= 0 {
+		poll = DefaultPollInterval
+	}
+	mem := seg.Bytes()
+	if seg.readOnly {
+		hint = -1
+	}
+	w := &Watcher{seg: seg, mem: mem, addr: (*uint32)(unsafe.Pointer(&mem[off])), hint: hint, owner: ws,
+		done: make(chan struct{})}
+	ws.mu.Lock()
+	if ws.m == nil {
+		ws.m = make(map[*Watcher]struct{})
+	}
+	ws.m[w] = struct{}{}
+	ws.mu.Unlock()
+	go w.run(poll, notify)
+	return w
+}
+
+// stopAll ends every watcher; Close calls it before unmapping.
+func (ws *watchSet) stopAll() {
+	ws.mu.Lock()
+	all := make([]*Watcher, 0, len(ws.m))
+	for w := range ws.m {
+		all = append(all, w)
+	}
+	ws.mu.Unlock()
+	for _, w := range all {
+		w.Stop()
+	}
 }
 
 // Revision is the current revision (layout v2 only).
@@ -114,37 +159,25 @@ func (s *Stream) Watch(f Field, poll time.Duration, notify func(value uint32)) (
 	if err := s.needV2("watching"); err != nil {
 		return nil, err
 	}
-	if poll <= 0 {
-		poll = DefaultPollInterval
-	}
 	off, hint := v2Revision, hintRevision
 	if f == FieldAck {
 		off, hint = v2Ack, hintAck
 	}
-	w := &Watcher{stream: s, addr: s.word(off), done: make(chan struct{})}
-	s.watchMu.Lock()
-	if s.watchers == nil {
-		s.watchers = make(map[*Watcher]struct{})
-	}
-	s.watchers[w] = struct{}{}
-	s.watchMu.Unlock()
-	go w.run(hint, poll, notify)
-	return w, nil
+	return s.watchers.start(s.seg, off, hint, poll, notify), nil
 }
 
-func (w *Watcher) run(hint int, poll time.Duration, notify func(uint32)) {
+func (w *Watcher) run(poll time.Duration, notify func(uint32)) {
 	defer close(w.done)
-	w.err = w.loop(hint, poll, notify)
+	w.err = w.loop(poll, notify)
 }
 
 // loop ends when stopped, or with a KindFault error when the segment is truncated under it.
-func (w *Watcher) loop(hint int, poll time.Duration, notify func(uint32)) (err error) {
-	defer w.stream.guard(&err, debug.SetPanicOnFault(true))
-	mem, writable := w.stream.mem, !w.stream.seg.readOnly
+func (w *Watcher) loop(poll time.Duration, notify func(uint32)) (err error) {
+	defer w.seg.guard(&err, debug.SetPanicOnFault(true))
 	last := atomic.LoadUint32(w.addr)
 	for !w.stop.Load() {
-		if writable && mem[hint] == 0 {
-			mem[hint] = 1
+		if w.hint >= 0 && w.mem[w.hint] == 0 {
+			w.mem[w.hint] = 1
 		}
 		v := atomic.LoadUint32(w.addr)
 		if v != last {
@@ -155,8 +188,8 @@ func (w *Watcher) loop(hint int, poll time.Duration, notify func(uint32)) (err e
 		futexWait(w.addr, v, poll)
 	}
 	// Writers stop paying for wake-ups; other watchers set the hint again within one poll interval.
-	if writable {
-		mem[hint] = 0
+	if w.hint >= 0 {
+		w.mem[w.hint] = 0
 	}
 	return nil
 }
@@ -168,22 +201,8 @@ func (w *Watcher) Stop() error {
 		futexWake(w.addr) // wakes every waiter on the word, in every process: they re-check and wait again
 	}
 	<-w.done
-	s := w.stream
-	s.watchMu.Lock()
-	delete(s.watchers, w)
-	s.watchMu.Unlock()
+	w.owner.mu.Lock()
+	delete(w.owner.m, w)
+	w.owner.mu.Unlock()
 	return w.err
-}
-
-// stopWatchers ends every watcher of the stream; Close calls it before unmapping.
-func (s *Stream) stopWatchers() {
-	s.watchMu.Lock()
-	ws := make([]*Watcher, 0, len(s.watchers))
-	for w := range s.watchers {
-		ws = append(ws, w)
-	}
-	s.watchMu.Unlock()
-	for _, w := range ws {
-		w.Stop()
-	}
 }
