@@ -23,6 +23,9 @@ constexpr uint32_t kTypeBytes = 16;
 // Payloads up to this size are read through the per-environment scratch buffer; larger typed
 // arrays are read straight into their own ArrayBuffer to save a copy.
 constexpr size_t kScratchBytes = 64 * 1024;
+// A scratch buffer grown past this for one large string is given back after the call, so that one
+// 200 MB message does not pin 200 MB for the life of the thread.
+constexpr size_t kScratchKeep = 1024 * 1024;
 
 // Engine error kinds that are RangeErrors in JavaScript (goshm.KindArg, goshm.KindTooLarge).
 constexpr int32_t kKindArg = 2;
@@ -95,14 +98,11 @@ class Addon : public Napi::Addon<Addon> {
         InstanceMethod("segmentClose", &Addon::SegmentClose),
         InstanceMethod("segmentRead", &Addon::SegmentRead),
         InstanceMethod("segmentWrite", &Addon::SegmentWrite),
+        InstanceMethod("closeAll", &Addon::CloseAll),
     });
   }
 
-  ~Addon() {
-    lsm_error err;
-    for (uint32_t h : open_) lsm_stream_close(h, &err);
-    for (auto& entry : segments_) lsm_segment_release(entry.first, &err);
-  }
+  ~Addon() { ReleaseAll(); }
 
  private:
   // Throws the engine error in err_ as a JavaScript exception and returns undefined.
@@ -119,6 +119,23 @@ class Addon : public Napi::Addon<Addon> {
     if (err_.segment[0] != '\0') error.Set("segment", Napi::String::New(env, err_.segment));
     error.ThrowAsJavaScriptException();
     return env.Undefined();
+  }
+
+  // Closes every stream and drops every segment reference this environment still holds; what
+  // JavaScript still refers to then reports ERR_SHM_CLOSED.
+  void ReleaseAll() {
+    lsm_error err;
+    for (uint32_t h : open_) lsm_stream_close(h, &err);
+    open_.clear();
+    for (auto& entry : segments_) lsm_segment_release(entry.first, &err);
+    segments_.clear();
+  }
+
+  // closeAll(): run on process 'exit', which process.exit() and uncaught exceptions reach
+  // without tearing the environment down, so non-persistent segments are still removed.
+  Napi::Value CloseAll(const Napi::CallbackInfo& info) {
+    ReleaseAll();
+    return info.Env().Undefined();
   }
 
   static uint32_t HandleOf(const Napi::CallbackInfo& info) {
@@ -179,10 +196,14 @@ class Addon : public Napi::Addon<Addon> {
       scratch_.resize(len + 1);
       napi_get_value_string_utf8(env, str, scratch_.data(), scratch_.size(), &len);
     }
-    if (lsm_stream_write(HandleOf(info), kTypeString, scratch_.data(), len, &err_) < 0) {
-      return Throw(info.Env());
-    }
+    int32_t rc = lsm_stream_write(HandleOf(info), kTypeString, scratch_.data(), len, &err_);
+    TrimScratch();
+    if (rc < 0) return Throw(info.Env());
     return info.Env().Undefined();
+  }
+
+  void TrimScratch() {
+    if (scratch_.size() > kScratchKeep) std::vector<char>(kScratchBytes).swap(scratch_);
   }
 
   // Finds the bytes of any ArrayBufferView (typed array, Buffer or DataView).
@@ -238,6 +259,7 @@ class Addon : public Napi::Addon<Addon> {
     if (n < 0) return Throw(env);
     napi_value out;
     napi_create_string_utf8(env, scratch_.data(), static_cast<size_t>(n), &out);
+    TrimScratch();
     return Napi::Value(env, out);
   }
 
@@ -291,11 +313,18 @@ class Addon : public Napi::Addon<Addon> {
     int64_t n = ReadToScratch(HandleOf(info), 0, &flags);
     if (n < 0) return Throw(env);
     size_t bytes = static_cast<size_t>(n);
-    if (flags & kTypeString) return Napi::String::New(env, scratch_.data(), bytes);
-    if (flags & kTypeFloat) return CopyTyped<float>(env, bytes);
-    if (flags & kTypeDouble) return CopyTyped<double>(env, bytes);
-    if (flags & kTypeBytes) return Napi::Buffer<char>::Copy(env, scratch_.data(), bytes);
-    return env.Null();
+    Napi::Value out = env.Null();
+    if (flags & kTypeString) {
+      out = Napi::String::New(env, scratch_.data(), bytes);
+    } else if (flags & kTypeFloat) {
+      out = CopyTyped<float>(env, bytes);
+    } else if (flags & kTypeDouble) {
+      out = CopyTyped<double>(env, bytes);
+    } else if (flags & kTypeBytes) {
+      out = Napi::Buffer<char>::Copy(env, scratch_.data(), bytes);
+    }
+    TrimScratch();
+    return out;
   }
 
   template <typename T>
@@ -312,7 +341,9 @@ class Addon : public Napi::Addon<Addon> {
     uint32_t flags = 0;
     int64_t n = ReadToScratch(HandleOf(info), 0, &flags);
     if (n < 0) return Throw(env);
-    return Napi::Buffer<char>::Copy(env, scratch_.data(), static_cast<size_t>(n));
+    Napi::Value out = Napi::Buffer<char>::Copy(env, scratch_.data(), static_cast<size_t>(n));
+    TrimScratch();
+    return out;
   }
 
   // readInto(handle, view, typeBit) -> bytes copied. The engine copies straight into the view; a

@@ -18,6 +18,12 @@ function invalidType(argument, expected, actual) {
   return err;
 }
 
+function invalidValue(argument, expected, actual) {
+  const err = new TypeError(`${argument} must be ${expected}; got ${describe(actual)}`);
+  err.code = 'ERR_INVALID_ARG_VALUE';
+  return err;
+}
+
 function outOfRange(argument, limit, actual) {
   const err = new RangeError(`${argument} ${limit}; got ${describe(actual)}`);
   err.code = 'ERR_OUT_OF_RANGE';
@@ -31,4 +37,4 @@ function closed(name) {
   return err;
 }
 
-module.exports = { invalidType, outOfRange, closed };
+module.exports = { invalidType, invalidValue, outOfRange, closed };

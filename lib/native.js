@@ -20,4 +20,11 @@ function load() {
   throw err;
 }
 
-module.exports = load();
+const native = load();
+
+// process.exit() and an uncaught exception end the process without tearing this environment
+// down, so the addon's own cleanup would not run: close what is still open (removing
+// non-persistent segments) on 'exit', which both reach.
+process.on('exit', () => native.closeAll());
+
+module.exports = native;

@@ -1,7 +1,7 @@
 // Argument checks shared by every public class. Each throws TypeError for a wrong type and
 // RangeError for a value out of range, naming the argument, the limit and what it got.
 'use strict';
-const { invalidType, outOfRange } = require('./errors');
+const { invalidType, invalidValue, outOfRange } = require('./errors');
 
 // NAME_MAX of /dev/shm: the segment's file name, in UTF-8 bytes.
 const MAX_NAME_BYTES = 255;
@@ -44,9 +44,7 @@ function checkOptions(options) {
 function checkLayout(layout) {
   if (layout === undefined) return 'v2';
   if (typeof layout !== 'string') throw invalidType('options.layout', "'v2', 'v1' or 'v0'", layout);
-  if (!(layout in LAYOUTS) || !Object.hasOwn(LAYOUTS, layout)) {
-    throw outOfRange('options.layout', "must be 'v2', 'v1' or 'v0'", layout);
-  }
+  if (!Object.hasOwn(LAYOUTS, layout)) throw invalidValue('options.layout', "'v2', 'v1' or 'v0'", layout);
   return layout;
 }
 
