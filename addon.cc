@@ -99,6 +99,12 @@ class Addon : public Napi::Addon<Addon> {
         InstanceMethod("segmentRead", &Addon::SegmentRead),
         InstanceMethod("segmentWrite", &Addon::SegmentWrite),
         InstanceMethod("closeAll", &Addon::CloseAll),
+        InstanceMethod("queueOpen", &Addon::QueueOpen),
+        InstanceMethod("queueClose", &Addon::QueueClose),
+        InstanceMethod("queueEnqueue", &Addon::QueueEnqueue),
+        InstanceMethod("queueTake", &Addon::QueueTake),
+        InstanceMethod("queueLen", &Addon::QueueLen),
+        InstanceMethod("queueWatchStart", &Addon::QueueWatchStart),
     });
   }
 
@@ -129,6 +135,8 @@ class Addon : public Napi::Addon<Addon> {
     open_.clear();
     for (auto& entry : segments_) lsm_segment_release(entry.first, &err);
     segments_.clear();
+    for (uint32_t h : queues_) lsm_queue_close(h, &err);
+    queues_.clear();
   }
 
   // closeAll(): run on process 'exit', which process.exit() and uncaught exceptions reach
@@ -383,18 +391,35 @@ class Addon : public Napi::Addon<Addon> {
   // watchStart(handle, field, pollMs, callback) -> token. callback() runs on this thread after
   // the watched word changed (calls coalesce); it reads the state itself.
   Napi::Value WatchStart(const Napi::CallbackInfo& info) {
-    Napi::Env env = info.Env();
+    uint32_t h = HandleOf(info);
     int32_t field = info[1].As<Napi::Number>().Int32Value();
     uint32_t poll = info[2].As<Napi::Number>().Uint32Value();
+    return StartWatch(info.Env(), info[3], [&](Watch* w) {
+      return lsm_watch_start(h, field, poll, OnChange, w, &w->id, &err_);
+    });
+  }
+
+  // queueWatchStart(handle, pollMs, callback) -> token: as watchStart, on the queue's count.
+  Napi::Value QueueWatchStart(const Napi::CallbackInfo& info) {
+    uint32_t h = HandleOf(info);
+    uint32_t poll = info[1].As<Napi::Number>().Uint32Value();
+    return StartWatch(info.Env(), info[2], [&](Watch* w) {
+      return lsm_queue_watch_start(h, poll, OnChange, w, &w->id, &err_);
+    });
+  }
+
+  // Creates the thread-safe function, then the engine watcher that calls it.
+  template <typename Start>
+  Napi::Value StartWatch(Napi::Env env, napi_value callback, Start start) {
     auto* w = new Watch();
     napi_value name = Napi::String::New(env, "node-libsharedmemory watch");
-    if (napi_create_threadsafe_function(env, info[3], nullptr, name, 0, 1, w, FinalizeWatch, w, CallJs,
+    if (napi_create_threadsafe_function(env, callback, nullptr, name, 0, 1, w, FinalizeWatch, w, CallJs,
                                         &w->tsfn) != napi_ok) {
       delete w;
       Napi::Error::New(env, "could not create a thread-safe function").ThrowAsJavaScriptException();
       return env.Undefined();
     }
-    if (lsm_watch_start(HandleOf(info), field, poll, OnChange, w, &w->id, &err_) < 0) {
+    if (start(w) < 0) {
       napi_release_threadsafe_function(w->tsfn, napi_tsfn_abort);  // FinalizeWatch frees w
       return Throw(env);
     }
@@ -526,6 +551,90 @@ class Addon : public Napi::Addon<Addon> {
     return info.Env().Undefined();
   }
 
+  // queueOpen(name, capacity, maxMessageSize, flags, layout, mode, lockTimeoutMs)
+  //   -> [handle, capacity, maxMessageSize, bytes mapped]
+  Napi::Value QueueOpen(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    std::string name = info[0].As<Napi::String>().Utf8Value();
+    uint32_t capacity = info[1].As<Napi::Number>().Uint32Value();
+    uint32_t max_message = info[2].As<Napi::Number>().Uint32Value();
+    uint32_t flags = info[3].As<Napi::Number>().Uint32Value();
+    int32_t layout = info[4].As<Napi::Number>().Int32Value();
+    uint32_t mode = info[5].As<Napi::Number>().Uint32Value();
+    uint32_t timeout = info[6].As<Napi::Number>().Uint32Value();
+    uint32_t h = 0;
+    lsm_queue_info qi;
+    if (lsm_queue_open(const_cast<char*>(name.data()), name.size(), capacity, max_message, flags, layout, mode,
+                       timeout, &h, &qi, &err_) < 0) {
+      return Throw(env);
+    }
+    queues_.insert(h);
+    Napi::Array out = Napi::Array::New(env, 4);
+    out.Set(0u, Napi::Number::New(env, h));
+    out.Set(1u, Napi::Number::New(env, qi.capacity));
+    out.Set(2u, Napi::Number::New(env, qi.max_message_size));
+    out.Set(3u, Napi::Number::New(env, static_cast<double>(qi.size)));
+    return out;
+  }
+
+  Napi::Value QueueClose(const Napi::CallbackInfo& info) {
+    uint32_t h = HandleOf(info);
+    queues_.erase(h);
+    if (lsm_queue_close(h, &err_) < 0) return Throw(info.Env());
+    return info.Env().Undefined();
+  }
+
+  // queueEnqueue(handle, string | ArrayBufferView) -> true, or false when the queue is full.
+  Napi::Value QueueEnqueue(const Napi::CallbackInfo& info) {
+    napi_env env = info.Env();
+    void* data = nullptr;
+    size_t bytes = 0, element = 1;
+    napi_valuetype type;
+    napi_typeof(env, info[1], &type);
+    if (type == napi_string) {
+      napi_get_value_string_utf8(env, info[1], scratch_.data(), scratch_.size(), &bytes);
+      if (bytes + 4 >= scratch_.size()) {
+        napi_get_value_string_utf8(env, info[1], nullptr, 0, &bytes);
+        scratch_.resize(bytes + 1);
+        napi_get_value_string_utf8(env, info[1], scratch_.data(), scratch_.size(), &bytes);
+      }
+      data = scratch_.data();
+    } else if (!ViewBytes(env, info[1], &data, &bytes, &element)) {
+      Napi::TypeError::New(env, "value must be a string or an ArrayBufferView").ThrowAsJavaScriptException();
+      return info.Env().Undefined();
+    }
+    int32_t rc = lsm_queue_enqueue(HandleOf(info), data, bytes, &err_);
+    TrimScratch();
+    if (rc < 0) return Throw(info.Env());
+    return Napi::Boolean::New(env, rc == 1);
+  }
+
+  // queueTake(handle, peek, asString) -> string | Buffer, or undefined when the queue is empty.
+  Napi::Value QueueTake(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    uint32_t h = HandleOf(info);
+    int32_t peek = info[1].ToBoolean().Value() ? 1 : 0;
+    bool as_string = info[2].ToBoolean().Value();
+    int64_t n;
+    for (;;) {
+      n = lsm_queue_take(h, scratch_.data(), scratch_.size(), peek, &err_);
+      if (n == LSM_QUEUE_EMPTY) return env.Undefined();
+      if (n < 0) return Throw(env);
+      if (static_cast<uint64_t>(n) <= scratch_.size()) break;
+      scratch_.resize(static_cast<size_t>(n));  // not taken yet: grow and take it again
+    }
+    Napi::Value out = as_string ? Napi::Value(Napi::String::New(env, scratch_.data(), static_cast<size_t>(n)))
+                                : Napi::Value(Napi::Buffer<char>::Copy(env, scratch_.data(), static_cast<size_t>(n)));
+    TrimScratch();
+    return out;
+  }
+
+  Napi::Value QueueLen(const Napi::CallbackInfo& info) {
+    int64_t n = lsm_queue_len(HandleOf(info), &err_);
+    if (n < 0) return Throw(info.Env());
+    return Napi::Number::New(info.Env(), static_cast<double>(n));
+  }
+
   Napi::Value Unlink(const Napi::CallbackInfo& info) {
     std::string name = info[0].As<Napi::String>().Utf8Value();
     if (lsm_unlink(const_cast<char*>(name.data()), name.size(), &err_) < 0) return Throw(info.Env());
@@ -543,6 +652,7 @@ class Addon : public Napi::Addon<Addon> {
     size_t size;
   };
   std::unordered_map<uint32_t, Mapping> segments_;
+  std::unordered_set<uint32_t> queues_;
   uint32_t next_token_ = 1;
   lsm_error err_;
 };

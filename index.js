@@ -3,4 +3,5 @@
 module.exports = {
   ...require('./lib/stream'),
   ...require('./lib/segment'),
+  ...require('./lib/queue'),
 };

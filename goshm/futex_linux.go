@@ -18,11 +18,13 @@ const (
 	futexWakeOp = 1 // FUTEX_WAKE
 )
 
-// futexWait sleeps while *addr == val, at most timeout. Wake-ups may be spurious: callers re-check.
-func futexWait(addr *uint32, val uint32, timeout time.Duration) {
+// futexWait sleeps while *addr == val, at most timeout. It reports whether it ended for a reason
+// other than the timeout: a wake (possibly spurious), or *addr no longer being val.
+func futexWait(addr *uint32, val uint32, timeout time.Duration) (woken bool) {
 	ts := unix.NsecToTimespec(int64(timeout))
-	unix.Syscall6(unix.SYS_FUTEX, uintptr(unsafe.Pointer(addr)), futexWaitOp, uintptr(val),
+	_, _, errno := unix.Syscall6(unix.SYS_FUTEX, uintptr(unsafe.Pointer(addr)), futexWaitOp, uintptr(val),
 		uintptr(unsafe.Pointer(&ts)), 0, 0)
+	return errno != unix.ETIMEDOUT && errno != unix.EINTR
 }
 
 // futexWake wakes every waiter on addr, in any process. It never blocks.

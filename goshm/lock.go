@@ -34,9 +34,10 @@ type waiter struct {
 	deadSince time.Time
 }
 
-// pause waits a little. It returns takeOver when the holder has been dead for lockGrace, and a
-// KindLockTimeout error once the deadline has passed.
-func (w *waiter) pause(s *Stream, holder uint32) (takeOver bool, err error) {
+// pause waits a little. It returns takeOver when the holder has been dead for lockGrace and the
+// caller can take the lock over (canTakeOver), and a KindLockTimeout error once the deadline has
+// passed.
+func (w *waiter) pause(s *Stream, holder uint32, canTakeOver bool) (takeOver bool, err error) {
 	w.spins++
 	if w.spins < 64 {
 		return false, nil
@@ -45,7 +46,7 @@ func (w *waiter) pause(s *Stream, holder uint32) (takeOver bool, err error) {
 	if w.start.IsZero() {
 		w.start = now
 	}
-	if holder != 0 && holder != anonymousHolder && !pidAlive(holder) {
+	if canTakeOver && holder != 0 && holder != anonymousHolder && !pidAlive(holder) {
 		if w.dead != holder {
 			w.dead, w.deadSince = holder, now
 		} else if now.Sub(w.deadSince) >= lockGrace {
@@ -92,7 +93,7 @@ func (s *Stream) lock() error {
 			}
 			continue
 		}
-		takeOver, err := wt.pause(s, holder)
+		takeOver, err := wt.pause(s, holder, true)
 		if err != nil {
 			return err
 		}

@@ -3,6 +3,10 @@
 package goshm
 
 import (
+	"bytes"
+	"os"
+	"strconv"
+
 	"golang.org/x/sys/unix"
 )
 
@@ -133,11 +137,27 @@ func Unlink(name string) error {
 	return nil
 }
 
-// pidAlive reports whether a process with this id exists (EPERM means it exists but is not ours).
+// pidAlive reports whether a process with this id exists and is not a zombie: a holder killed
+// but not yet reaped by its parent still answers kill(pid, 0), yet will never release a lock.
+// (EPERM means it exists but is not ours.)
 func pidAlive(pid uint32) bool {
 	if pid == 0 || pid > 1<<22 {
 		return false
 	}
-	err := unix.Kill(int(pid), 0)
-	return err == nil || err == unix.EPERM
+	if err := unix.Kill(int(pid), 0); err != nil && err != unix.EPERM {
+		return false
+	}
+	stat, err := os.ReadFile("/proc/" + strconv.FormatUint(uint64(pid), 10) + "/stat")
+	if err != nil {
+		return true // no /proc to ask: trust kill
+	}
+	// The state is the first field after the command name, which is in parentheses and may
+	// itself contain ") ".
+	if i := bytes.LastIndexByte(stat, ')'); i >= 0 && i+2 < len(stat) {
+		switch stat[i+2] {
+		case 'Z', 'X', 'x':
+			return false
+		}
+	}
+	return true
 }

@@ -35,6 +35,11 @@ type Stream struct {
 
 // OpenStream opens (or, with o.Create, creates) a segment and puts a Stream over it.
 func OpenStream(name string, o OpenOptions, so StreamOptions) (*Stream, error) {
+	// Refused before Open, so a failing call neither creates nor grows a segment.
+	if o.Create && so.Layout.Valid() && o.Size < int64(so.Layout.MinSize()) {
+		return nil, newError(KindArg, name, "size %d of shared memory segment %q is below the %d-byte header of layout %s",
+			o.Size, name, so.Layout.MinSize(), so.Layout)
+	}
 	seg, err := Open(name, o)
 	if err != nil {
 		return nil, err
@@ -96,6 +101,9 @@ func (s *Stream) Write(typ uint8, p []byte) (err error) {
 	defer s.guard(&err, debug.SetPanicOnFault(true))
 	if s.mem == nil {
 		return s.closedError()
+	}
+	if s.seg.readOnly {
+		return newError(KindUnsupported, s.seg.name, "shared memory segment %q is mapped read-only", s.seg.name)
 	}
 	sizeAt, dataAt := s.layout.fields(typ)
 	if len(p) > len(s.mem)-dataAt {
@@ -170,12 +178,12 @@ func (s *Stream) readV2(dst []byte) (n int, flags uint8, err error) {
 	for {
 		r := atomic.LoadUint32(rev)
 		if holder := atomic.LoadUint32(lock); holder != 0 {
-			takeOver, err := wt.pause(s, holder)
+			// A read-only mapping cannot repair the segment; it waits for a writer to do it.
+			takeOver, err := wt.pause(s, holder, !s.seg.readOnly)
 			if err != nil {
 				return 0, 0, err
 			}
-			// A read-only mapping cannot repair the segment; it waits for a writer to do it.
-			if takeOver && !s.seg.readOnly && s.takeOver(holder) {
+			if takeOver && s.takeOver(holder) {
 				s.unlock()
 			}
 			continue
@@ -196,7 +204,7 @@ func (s *Stream) readV2(dst []byte) (n int, flags uint8, err error) {
 			}
 			return int(size), flags, nil
 		}
-		if _, err := wt.pause(s, 0); err != nil {
+		if _, err := wt.pause(s, 0, false); err != nil {
 			return 0, 0, err
 		}
 	}

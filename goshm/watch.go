@@ -67,7 +67,9 @@ func (ws *watchSet) start(seg *Segment, off, hint int, poll time.Duration, notif
 	}
 	ws.m[w] = struct{}{}
 	ws.mu.Unlock()
-	go w.run(poll, notify)
+	// The baseline is taken here, before Watch returns, not when the goroutine first runs: a
+	// change made between the two would otherwise become the baseline and never be reported.
+	go w.run(atomic.LoadUint32(w.addr), poll, notify)
 	return w
 }
 
@@ -166,26 +168,40 @@ func (s *Stream) Watch(f Field, poll time.Duration, notify func(value uint32)) (
 	return s.watchers.start(s.seg, off, hint, poll, notify), nil
 }
 
-func (w *Watcher) run(poll time.Duration, notify func(uint32)) {
+func (w *Watcher) run(last uint32, poll time.Duration, notify func(uint32)) {
 	defer close(w.done)
-	w.err = w.loop(poll, notify)
+	w.err = w.loop(last, poll, notify)
 }
 
 // loop ends when stopped, or with a KindFault error when the segment is truncated under it.
-func (w *Watcher) loop(poll time.Duration, notify func(uint32)) (err error) {
+//
+// Comparing values alone would miss changes that undo each other between two looks (a queue's
+// count going 3 -> 4 -> 3 while a waiting producer is being notified: its retry found the queue
+// full, and the slot freed afterwards looks like no change). So every wake-up, and a word that
+// moved between our look and the wait, notifies too; and after any notification one more follows
+// at the next poll timeout, which covers a wake sent while we were busy notifying. The receiver
+// re-checks the real state each time, so extra notifications only cost a look.
+func (w *Watcher) loop(last uint32, poll time.Duration, notify func(uint32)) (err error) {
 	defer w.seg.guard(&err, debug.SetPanicOnFault(true))
-	last := atomic.LoadUint32(w.addr)
+	confirm := false
 	for !w.stop.Load() {
 		if w.hint >= 0 && w.mem[w.hint] == 0 {
 			w.mem[w.hint] = 1
 		}
 		v := atomic.LoadUint32(w.addr)
 		if v != last {
-			last = v
+			last, confirm = v, true
 			notify(v)
 			continue
 		}
-		futexWait(w.addr, v, poll)
+		woken := futexWait(w.addr, v, poll)
+		if w.stop.Load() {
+			break
+		}
+		if woken || confirm {
+			confirm = woken
+			notify(atomic.LoadUint32(w.addr))
+		}
 	}
 	// Writers stop paying for wake-ups; other watchers set the hint again within one poll interval.
 	if w.hint >= 0 {

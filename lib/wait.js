@@ -23,8 +23,10 @@ function waitUntil({ name, subscribe, test, emitter, timeout, signal }) {
   if (first.done) return Promise.resolve(first.value);
   return new Promise((resolve, reject) => {
     let timer;
+    let settled = false;
     let unsubscribe = () => {};
     const finish = (err, value) => {
+      settled = true;
       unsubscribe();
       unsubscribe = () => {};
       clearTimeout(timer);
@@ -47,6 +49,9 @@ function waitUntil({ name, subscribe, test, emitter, timeout, signal }) {
     }
     try {
       unsubscribe = subscribe(() => {
+        // A notification queued before the wait settled must not run the test again: for a
+        // queue, the test consumes a message, which would then be lost.
+        if (settled) return;
         let r;
         try {
           r = test();
@@ -57,8 +62,10 @@ function waitUntil({ name, subscribe, test, emitter, timeout, signal }) {
         if (r.done) finish(null, r.value);
       });
       // A change between the first test and the subscription is caught here.
-      const again = test();
-      if (again.done) finish(null, again.value);
+      if (!settled) {
+        const again = test();
+        if (again.done) finish(null, again.value);
+      }
     } catch (err) {
       finish(err);
     }

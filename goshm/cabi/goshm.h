@@ -79,6 +79,31 @@ int32_t lsm_segment_release(uint32_t handle, lsm_error* err);
 int32_t lsm_segment_read(uint32_t handle, uint64_t offset, void* dst, size_t len, lsm_error* err);
 int32_t lsm_segment_write(uint32_t handle, uint64_t offset, void* src, size_t len, lsm_error* err);
 
+/* Queues (SPEC §3.4). */
+typedef struct lsm_queue_info {
+  uint32_t capacity;
+  uint32_t max_message_size;
+  uint64_t size; /* bytes mapped */
+} lsm_queue_info;
+
+#define LSM_QUEUE_EMPTY (-2)
+
+/* capacity and max_message are required with LSM_OPEN_CREATE; 0 otherwise means "as the header says". */
+int32_t lsm_queue_open(char* name, size_t name_len, uint32_t capacity, uint32_t max_message, uint32_t flags,
+                       int32_t layout, uint32_t mode, uint32_t lock_timeout_ms, uint32_t* handle,
+                       lsm_queue_info* info, lsm_error* err);
+int32_t lsm_queue_close(uint32_t handle, lsm_error* err);
+/* 1: enqueued, 0: full, -1: error. */
+int32_t lsm_queue_enqueue(uint32_t handle, void* data, size_t len, lsm_error* err);
+/* Dequeues (or, with peek, copies) the oldest message into dst and returns its length;
+ * LSM_QUEUE_EMPTY when there is none. A message longer than cap is neither copied nor removed:
+ * its length is returned, and the caller grows dst and calls again. */
+int64_t lsm_queue_take(uint32_t handle, void* dst, size_t cap, int32_t peek, lsm_error* err);
+int64_t lsm_queue_len(uint32_t handle, lsm_error* err);
+/* Watches the count word; fn is called after it changes. Stop with lsm_watch_stop. */
+int32_t lsm_queue_watch_start(uint32_t handle, uint32_t poll_ms, lsm_notify_fn fn, void* ctx, uint32_t* watch,
+                              lsm_error* err);
+
 #ifdef __cplusplus
 }
 #endif

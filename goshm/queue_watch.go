@@ -1,0 +1,32 @@
+package goshm
+
+import (
+	"sync/atomic"
+	"time"
+)
+
+// Waiting on a queue. Consumers wait while it is empty and producers while it is full, so only
+// the transitions out of those states need a wake-up: a producer that makes the count leave 0,
+// and a consumer that makes it leave capacity, wake the count word's futex. Operations in between
+// make no system call. Peers that never wake anyone (the C++ library) are noticed within the
+// watcher's poll interval.
+
+// Watch starts a goroutine that calls notify with the new count each time it changes (calls
+// coalesce, as for Stream.Watch). Stop the watcher (or Close the queue) to end it.
+func (q *Queue) Watch(poll time.Duration, notify func(count uint32)) (*Watcher, error) {
+	if q.mem == nil {
+		return nil, q.closedError()
+	}
+	return q.watchers.start(q.seg, qCount, -1, poll, notify), nil
+}
+
+// countAdded moves the count by delta (+1 or -1 as uint32) after a slot changed hands, and wakes
+// waiters when the queue leaves the empty or the full state.
+func (q *Queue) countAdded(delta uint32) {
+	w := q.word(qCount)
+	after := atomic.AddUint32(w, delta)
+	before := after - delta
+	if before == 0 || before == q.capacity {
+		futexWake(w)
+	}
+}
