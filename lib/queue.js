@@ -5,7 +5,7 @@ const EventEmitter = require('events');
 const native = require('./native');
 const errors = require('./errors');
 const check = require('./validate');
-const { waitUntil } = require('./wait');
+const { TurnQueue } = require('./wait');
 
 const OPEN_CREATE = 1;
 const OPEN_UNLINK = 2;
@@ -43,6 +43,19 @@ class NodeSharedMemoryQueue extends EventEmitter {
   #pollInterval;
   #keepAlive = true;
   #watches = new Set();
+  #producers = new TurnQueue({
+    name: () => this.#name, emitter: this,
+    subscribe: (notify) => this.#watch(notify),
+    attempt: (value) => ({ done: this.enqueue(value) }),
+  });
+  #consumers = new TurnQueue({
+    name: () => this.#name, emitter: this,
+    subscribe: (notify) => this.#watch(notify),
+    attempt: () => {
+      const value = this.dequeue();
+      return value === undefined ? { done: false } : { done: true, value };
+    },
+  });
 
   /**
    * @param {string} name
@@ -120,31 +133,24 @@ class NodeSharedMemoryQueue extends EventEmitter {
     return native.queueTake(this.#h(), true, this.#asString);
   }
 
-  /** Resolves once `value` has been enqueued, waiting while the queue is full. */
+  /**
+   * Resolves once `value` has been enqueued, waiting while the queue is full. Waits on one queue
+   * object are served in the order they were made.
+   */
   enqueueWait(value, options) {
-    const { timeout, signal } = check.checkWaitOptions(options);
+    const wait = check.checkWaitOptions(options);
+    this.#h();
     if (typeof value !== 'string' && !ArrayBuffer.isView(value)) {
       throw errors.invalidType('value', 'a string, Buffer, TypedArray or DataView', value);
     }
-    return waitUntil({
-      name: this.#name, emitter: this, timeout, signal,
-      test: () => ({ done: this.enqueue(value) }),
-      subscribe: (notify) => this.#watch(notify),
-    });
+    return this.#producers.wait(value, wait).then(() => undefined);
   }
 
-  /** Resolves with the oldest message, waiting while the queue is empty. */
+  /** Resolves with the oldest message, waiting while the queue is empty; served in call order. */
   dequeueWait(options) {
-    const { timeout, signal } = check.checkWaitOptions(options);
+    const wait = check.checkWaitOptions(options);
     this.#h();
-    return waitUntil({
-      name: this.#name, emitter: this, timeout, signal,
-      test: () => {
-        const value = this.dequeue();
-        return value === undefined ? { done: false } : { done: true, value };
-      },
-      subscribe: (notify) => this.#watch(notify),
-    });
+    return this.#consumers.wait(undefined, wait);
   }
 
   /** Yields messages as they arrive (each dequeued by this consumer) until close(). */

@@ -79,4 +79,103 @@ function abortError(signal) {
   return err;
 }
 
-module.exports = { waitUntil };
+// Waiters that take turns, for a queue's enqueueWait and dequeueWait: each is served only after
+// those that came before it on the same object, and one engine watcher serves them all.
+class TurnQueue {
+  #name;
+  #emitter;
+  #subscribe;
+  #attempt;
+  #waiters = [];
+  #unsubscribe = null;
+  #onClose = () => this.#rejectAll(errors.closed(this.#name()));
+
+  /**
+   * @param {object} q
+   * @param {() => string} q.name returns the segment name, for messages
+   * @param {import('events').EventEmitter} q.emitter emits 'close'
+   * @param {(notify: () => void) => () => void} q.subscribe starts notifications; returns unsubscribe
+   * @param {(arg: any) => {done: boolean, value?: any}} q.attempt one try for the waiter at the head
+   */
+  constructor({ name, emitter, subscribe, attempt }) {
+    this.#name = name;
+    this.#emitter = emitter;
+    this.#subscribe = subscribe;
+    this.#attempt = attempt;
+  }
+
+  wait(arg, { timeout, signal }) {
+    if (signal && signal.aborted) return Promise.reject(abortError(signal));
+    if (this.#waiters.length === 0) {
+      try {
+        const r = this.#attempt(arg);
+        if (r.done) return Promise.resolve(r.value);
+      } catch (err) {
+        return Promise.reject(err);
+      }
+    }
+    return new Promise((resolve, reject) => {
+      const entry = { arg, resolve, reject, timer: undefined, signal, onAbort: null };
+      if (timeout !== undefined) {
+        entry.timer = setTimeout(() => {
+          const err = new Error(`timed out after ${timeout} ms waiting on shared memory segment ${JSON.stringify(this.#name())}`);
+          err.code = 'ERR_SHM_TIMEOUT';
+          err.segment = this.#name();
+          this.#settle(entry, err);
+        }, timeout);
+      }
+      if (signal) {
+        entry.onAbort = () => this.#settle(entry, abortError(signal));
+        signal.addEventListener('abort', entry.onAbort, { once: true });
+      }
+      this.#waiters.push(entry);
+      if (this.#unsubscribe === null) {
+        this.#emitter.once('close', this.#onClose);
+        try {
+          this.#unsubscribe = this.#subscribe(() => this.#drain());
+        } catch (err) {
+          this.#rejectAll(err);
+          return;
+        }
+        this.#drain(); // a change between the first try and the subscription
+      }
+    });
+  }
+
+  #drain() {
+    while (this.#waiters.length > 0) {
+      const head = this.#waiters[0];
+      let r;
+      try {
+        r = this.#attempt(head.arg);
+      } catch (err) {
+        this.#settle(head, err);
+        continue;
+      }
+      if (!r.done) return;
+      this.#settle(head, null, r.value);
+    }
+  }
+
+  #settle(entry, err, value) {
+    const i = this.#waiters.indexOf(entry);
+    if (i < 0) return;
+    this.#waiters.splice(i, 1);
+    clearTimeout(entry.timer);
+    if (entry.signal) entry.signal.removeEventListener('abort', entry.onAbort);
+    if (this.#waiters.length === 0 && this.#unsubscribe !== null) {
+      const unsubscribe = this.#unsubscribe;
+      this.#unsubscribe = null;
+      this.#emitter.removeListener('close', this.#onClose);
+      unsubscribe();
+    }
+    if (err) entry.reject(err);
+    else entry.resolve(value);
+  }
+
+  #rejectAll(err) {
+    for (const entry of [...this.#waiters]) this.#settle(entry, err);
+  }
+}
+
+module.exports = { waitUntil, TurnQueue };
