@@ -298,7 +298,8 @@ class NodeSharedMemoryReadStream extends SharedMemoryStream {
   /** Stores the revision of the value this reader last read into ack, waking waitForRead (layout v2). */
   markAsRead() {
     const h = handleOf(this);
-    this[kCheckWritable]();
+    // v1/v0 readers are read-only too, but the engine's ERR_SHM_UNSUPPORTED says more there.
+    if (this.layout === 'v2') this[kCheckWritable]();
     native.query(h, Q_MARK_AS_READ);
   }
 
