@@ -1,4 +1,5 @@
 // Types of node-libsharedmemory's public API.
+import { EventEmitter } from 'events';
 
 /** Set in the flags byte by every write, toggled each time. */
 export const kMemoryChanged: 1;
@@ -8,6 +9,8 @@ export const kMemoryTypeString: 2;
 export const kMemoryTypeFloat: 4;
 /** Type bit of a Float64Array payload. */
 export const kMemoryTypeDouble: 8;
+/** Type bit of raw bytes (writeBuffer); added by this project. */
+export const kMemoryTypeBuffer: 16;
 
 /** "__node-sharedmemory$", the name used when none is given. */
 export const DEFAULT_NAME: string;
@@ -15,6 +18,8 @@ export const DEFAULT_NAME: string;
 export const DEFAULT_SIZE: number;
 /** 1000, milliseconds a v2 lock wait lasts before ERR_SHM_LOCK_TIMEOUT. */
 export const DEFAULT_LOCK_TIMEOUT_MS: number;
+/** 2, milliseconds: the longest a change by a peer that wakes nobody goes unnoticed. */
+export const DEFAULT_POLL_INTERVAL_MS: number;
 
 /** Wire layout: libsharedmemory 2.x ('v2'), 1.x ('v1'), or cpp_libsharedmemory 0.0.9 ('v0'). */
 export type Layout = 'v2' | 'v1' | 'v0';
@@ -24,7 +29,25 @@ export interface StreamOptions {
   layout?: Layout;
   /** Milliseconds to wait for the v2 lock before throwing ERR_SHM_LOCK_TIMEOUT; default 1000. */
   lockTimeout?: number;
+  /** Milliseconds: bounds how late a change by a peer that wakes nobody is noticed; default 2. */
+  pollInterval?: number;
 }
+
+export interface ReadStreamOptions extends StreamOptions {
+  /** Map read-only (always so for layouts v1 and v0). A read-only v2 reader cannot markAsRead(). */
+  readOnly?: boolean;
+}
+
+/** Options of every wait…() method. */
+export interface WaitOptions {
+  /** Milliseconds before the Promise rejects with ERR_SHM_TIMEOUT. */
+  timeout?: number;
+  /** Aborting rejects the Promise with an AbortError. */
+  signal?: AbortSignal;
+}
+
+/** The value of a payload, by its type bits. */
+export type Payload = string | Float32Array | Float64Array | Buffer;
 
 export interface WriteStreamOptions extends StreamOptions {
   /** Permission bits of a segment this writer creates; default 0o600. Applied without the umask. */
@@ -43,7 +66,7 @@ export interface SharedMemoryError extends Error {
   syscall?: string;
 }
 
-declare class SharedMemoryStream {
+declare class SharedMemoryStream extends EventEmitter {
   /** The segment's name. */
   readonly name: string;
   /** Bytes mapped: the whole segment, header included. */
@@ -53,9 +76,17 @@ declare class SharedMemoryStream {
   readonly persistent: boolean;
   /** true once close() has been called. */
   readonly closed: boolean;
+  /** Whether the mapping is read-only. */
+  readonly readOnly: boolean;
+  /** Incremented by every write (layout v2; ERR_SHM_UNSUPPORTED otherwise). */
+  readonly revision: number;
   /** The flags byte: kMemoryChanged toggled by each write, plus the payload's type bit. */
   readFlags(): number;
-  /** Releases the mapping (and removes a non-persistent segment). Idempotent. */
+  /** Lets the process exit while this stream watches. */
+  unref(): this;
+  /** Undoes unref(). */
+  ref(): this;
+  /** Releases the mapping (and removes a non-persistent segment), then emits 'close'. Idempotent. */
   close(): void;
   [Symbol.dispose](): void;
 }
@@ -67,16 +98,127 @@ export class NodeSharedMemoryWriteStream extends SharedMemoryStream {
   writeString(value: string): void;
   writeFloatArray(value: Float32Array): void;
   writeDoubleArray(value: Float64Array): void;
+  /** Writes the bytes of any Buffer, TypedArray or DataView, with type bit kMemoryTypeBuffer. */
+  writeBuffer(value: ArrayBufferView): void;
+  /** Whether a reader has marked the latest write as read (ack == revision; layout v2). */
+  isMessageRead(): boolean;
+  /** Resolves when a reader has marked the latest write as read (layout v2). */
+  waitForRead(options?: WaitOptions): Promise<void>;
 }
 
 /** Opens an existing segment and reads from it. Without `size`, maps the segment's real size. */
-export class NodeSharedMemoryReadStream extends SharedMemoryStream {
-  constructor(name?: string, size?: number, persistent?: boolean, options?: StreamOptions);
+export class NodeSharedMemoryReadStream extends SharedMemoryStream implements AsyncIterable<Payload | null> {
+  constructor(name?: string, size?: number, persistent?: boolean, options?: ReadStreamOptions);
   readString(): string;
   /** A copy of the payload as float32 elements (floor(bytes / 4) of them). */
   readFloatArray(): Float32Array;
   /** A copy of the payload as float64 elements (floor(bytes / 8) of them). */
   readDoubleArray(): Float64Array;
+  /** The payload's bytes, whatever its type. */
+  readBuffer(): Buffer;
+  /** The value by its type bits; null when nothing has been written. */
+  read(): Payload | null;
+  /** Copies the payload into target; returns elements written (bytes for byte views). RangeError if it does not fit. */
+  readInto(target: ArrayBufferView): number;
+  /** The revision moved since this reader last read (layout v2). */
+  hasNewData(): boolean;
+  /** Stores the revision of the value this reader last read into ack (layout v2). */
+  markAsRead(): void;
+  /** Resolves with the value once there is one this reader has not read (layout v2). */
+  waitForChange(options?: WaitOptions): Promise<Payload | null>;
+  /** Each new value until close(); quick writes may coalesce into the last. */
+  [Symbol.asyncIterator](): AsyncIterator<Payload | null>;
+  on(event: 'change', listener: (value: Payload | null) => void): this;
+  on(event: 'close', listener: () => void): this;
+  on(event: 'error', listener: (err: SharedMemoryError) => void): this;
+  on(event: string | symbol, listener: (...args: any[]) => void): this;
+}
+
+export interface QueueOptions {
+  /** 'v2' (libsharedmemory 2.x, locks, many producers and consumers) or 'v1' (1.x, one of each). */
+  layout?: 'v2' | 'v1';
+  /** 'utf8' (default): messages are returned as strings; 'buffer': as Buffers. */
+  encoding?: 'utf8' | 'buffer';
+  /** Permission bits of a queue this object creates; default 0o600. */
+  mode?: number;
+  /** Milliseconds to wait for a v2 lock; default 1000. */
+  lockTimeout?: number;
+  /** Milliseconds: bounds how late a peer that wakes nobody is noticed by a wait; default 2. */
+  pollInterval?: number;
+}
+
+/** libsharedmemory's SharedMemoryQueue: a bounded FIFO of messages shared across processes. */
+export class NodeSharedMemoryQueue<T extends string | Buffer = string> extends EventEmitter implements AsyncIterable<T> {
+  /**
+   * isWriter true (default) creates the queue, or attaches to an existing one whose header matches;
+   * false opens an existing queue (capacity and maxMessageSize may then be omitted).
+   */
+  constructor(name: string, capacity?: number, maxMessageSize?: number, persistent?: boolean, isWriter?: boolean,
+    options?: QueueOptions);
+  readonly name: string;
+  readonly capacity: number;
+  readonly maxMessageSize: number;
+  /** Messages in the queue now. */
+  readonly size: number;
+  /** Bytes of the segment. */
+  readonly byteLength: number;
+  readonly layout: 'v2' | 'v1';
+  readonly persistent: boolean;
+  readonly closed: boolean;
+  isEmpty(): boolean;
+  isFull(): boolean;
+  /** Appends a message; false when the queue is full. RangeError if larger than maxMessageSize. */
+  enqueue(value: string | ArrayBufferView): boolean;
+  /** Removes and returns the oldest message; undefined when empty. */
+  dequeue(): T | undefined;
+  /** Returns the oldest message without removing it; undefined when empty. */
+  peek(): T | undefined;
+  /** Resolves once the value is enqueued, waiting while the queue is full. */
+  enqueueWait(value: string | ArrayBufferView, options?: WaitOptions): Promise<void>;
+  /** Resolves with the oldest message, waiting while the queue is empty. */
+  dequeueWait(options?: WaitOptions): Promise<T>;
+  [Symbol.asyncIterator](): AsyncIterator<T>;
+  unref(): this;
+  ref(): this;
+  close(): void;
+  [Symbol.dispose](): void;
+}
+
+export interface SharedMemoryCreateOptions {
+  /** Permission bits of a created segment; default 0o600. */
+  mode?: number;
+  /** false: the name is removed on close(); default true. */
+  persistent?: boolean;
+}
+
+export interface SharedMemoryOpenOptions {
+  /** Bytes to map; default the whole segment. */
+  size?: number;
+  readOnly?: boolean;
+  persistent?: boolean;
+}
+
+/** A raw segment (libsharedmemory's Memory, Python's SharedMemory). */
+export class SharedMemory {
+  private constructor();
+  static create(name: string, size: number, options?: SharedMemoryCreateOptions): SharedMemory;
+  static open(name: string, options?: SharedMemoryOpenOptions): SharedMemory;
+  readonly name: string;
+  /** Bytes mapped. */
+  readonly size: number;
+  readonly readOnly: boolean;
+  readonly persistent: boolean;
+  readonly closed: boolean;
+  /** The mapping itself (zero copy); detached by close(). */
+  readonly buffer: ArrayBuffer;
+  /** Copies bytes out (default: from offset to the end). */
+  read(offset?: number, length?: number): Buffer;
+  /** Copies bytes in; returns the number written. */
+  write(offset: number, data: ArrayBufferView): number;
+  /** Removes the name; mappings stay usable. */
+  unlink(): void;
+  close(): void;
+  [Symbol.dispose](): void;
 }
 
 /** Removes a segment's name. Processes that have it mapped keep their mapping. */
