@@ -78,6 +78,7 @@ class NodeSharedMemoryQueue extends EventEmitter {
     if (typeof layout !== 'string') throw errors.invalidType('options.layout', "'v2' or 'v1'", layout);
     if (!Object.hasOwn(QUEUE_LAYOUTS, layout)) throw errors.invalidValue('options.layout', "'v2' or 'v1' (a queue has no v0 layout)", layout);
     const encoding = opts.encoding === undefined ? 'utf8' : opts.encoding;
+    if (typeof encoding !== 'string') throw errors.invalidType('options.encoding', "'utf8' or 'buffer'", encoding);
     if (encoding !== 'utf8' && encoding !== 'buffer') throw errors.invalidValue('options.encoding', "'utf8' or 'buffer'", encoding);
     const mode = check.checkMode(opts.mode);
     const lockTimeout = check.checkTimeout(opts.lockTimeout, 'options.lockTimeout', DEFAULT_LOCK_TIMEOUT_MS);

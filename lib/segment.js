@@ -11,6 +11,13 @@ const OPEN_READONLY = 4;
 
 const kCreate = Symbol('create');
 
+function readOnlyError(name) {
+  const err = new Error(`shared memory segment ${JSON.stringify(name)} is mapped read-only; use read() to copy from it`);
+  err.code = 'ERR_SHM_READ_ONLY';
+  err.segment = name;
+  return err;
+}
+
 function removeName(name) {
   try {
     native.unlink(name);
@@ -101,6 +108,8 @@ class SharedMemory {
    */
   get buffer() {
     if (this.#handle === 0) throw errors.closed(this.#name);
+    // JavaScript has no read-only ArrayBuffer: a store into a PROT_READ page would kill the process.
+    if (this.#readOnly) throw readOnlyError(this.#name);
     if (this.#buffer === null) this.#buffer = native.segmentBuffer(this.#handle);
     return this.#buffer;
   }
@@ -125,12 +134,7 @@ class SharedMemory {
     if (data.byteLength > this.#size - offset) {
       throw errors.outOfRange('data', `must fit the ${this.#size - offset} bytes after offset ${offset} (it is ${data.byteLength} bytes)`, data);
     }
-    if (this.#readOnly) {
-      const err = new Error(`shared memory segment ${JSON.stringify(this.#name)} is mapped read-only`);
-      err.code = 'ERR_SHM_READ_ONLY';
-      err.segment = this.#name;
-      throw err;
-    }
+    if (this.#readOnly) throw readOnlyError(this.#name);
     native.segmentWrite(this.#handle, offset, data);
     return data.byteLength;
   }

@@ -279,14 +279,19 @@ class NodeSharedMemoryReadStream extends SharedMemoryStream {
   }
 
   /**
-   * Copies the payload into `target` without allocating, and returns the number of elements
-   * written (bytes for a Buffer, Uint8Array or DataView). RangeError if it does not fit.
+   * Copies the payload's bytes into `target` without allocating, and returns the number of whole
+   * elements written (bytes for a Buffer, Uint8Array or DataView). RangeError if it does not fit.
    */
   readInto(target) {
     check.checkView(target, 'target');
-    const type = target instanceof Float32Array || types.isFloat32Array(target) ? kMemoryTypeFloat
-      : target instanceof Float64Array || types.isFloat64Array(target) ? kMemoryTypeDouble : kMemoryTypeBuffer;
-    const bytes = native.readInto(handleOf(this), target, type);
+    // Type 0: the payload where the flags byte says it is (only layout v0 places types apart).
+    let bytes;
+    try {
+      bytes = native.readInto(handleOf(this), target, 0);
+    } catch (err) {
+      if (err.segment === undefined) err.segment = this.name;
+      throw err;
+    }
     return target.BYTES_PER_ELEMENT ? Math.floor(bytes / target.BYTES_PER_ELEMENT) : bytes;
   }
 
