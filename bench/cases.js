@@ -1,0 +1,431 @@
+// What the benchmark measures: every case, its baselines, and the targets of the issue. To add a
+// case, add an entry to one of the lists below (LATER shows cases of newer APIs, skipped where
+// the API is absent); run.js does the rest. A case is one of:
+//
+//   { id, payload, bytes, requires?, setup(ctx) -> op, baselines? }
+//       op() is called in a tight loop and timed (per call, with percentiles, when it is slow);
+//   { id, payload, bytes, requires?, run(ctx, budgetNs) -> Promise<{ops, ns} | {samples}>,
+//     latency?, baselines? }
+//       for what needs another process or thread; latency: true marks a round trip (no bytes/s).
+//
+// requires(lib) returns true, or a note saying what is missing: the case is then skipped with that
+// note printed. baselines lists [id of another case, 'time' | 'rate']: 'time' prints this case's
+// time per operation as a multiple of the baseline's (lower is better), 'rate' this case's
+// operations per second as a multiple of the baseline's (higher is better).
+'use strict';
+const { formatSize, timeRatio } = require('./harness');
+
+const KiB = 1024;
+const MiB = 1024 * KiB;
+
+// ---- payloads --------------------------------------------------------------------------------
+
+const TEXT = 'The quick brown fox jumps over the lazy dog 0123456789. ';
+
+/**
+ * An ASCII string of exactly `bytes` bytes (and as many UTF-16 units). Made flat (one sequential
+ * one-byte string, as JSON.parse or a socket read gives), not a rope of repeat() pieces.
+ */
+function text(bytes) {
+  return Buffer.alloc(bytes, TEXT, 'latin1').toString('latin1');
+}
+
+const ELEMENT = { float: Float32Array, double: Float64Array };
+const WRITE = { string: 'writeString', float: 'writeFloatArray', double: 'writeDoubleArray' };
+const READ = { string: 'readString', float: 'readFloatArray', double: 'readDoubleArray' };
+const TYPE_NAME = { string: 'string', float: 'Float32Array', double: 'Float64Array' };
+
+/** A payload of `bytes` bytes of one kind: 'string', 'float' or 'double'. */
+function payload(kind, bytes) {
+  if (kind === 'string') return text(bytes);
+  const a = new ELEMENT[kind](bytes / ELEMENT[kind].BYTES_PER_ELEMENT);
+  for (let i = 0; i < a.length; i++) a[i] = i * 0.5;
+  return a;
+}
+
+function describe(kind, bytes) {
+  if (kind === 'string') return `string ${formatSize(bytes)}`;
+  return `${bytes / ELEMENT[kind].BYTES_PER_ELEMENT} x ${kind === 'float' ? 'f32' : 'f64'} (${formatSize(bytes)})`;
+}
+
+/** Segment size for a payload of `bytes`: the largest header plus slack. */
+function segmentFor(bytes) {
+  return Math.max(4 * KiB, bytes + 4 * KiB);
+}
+
+// ---- case makers -----------------------------------------------------------------------------
+
+const copyId = (bytes) => `Buffer.copy ${formatSize(bytes)}`;
+const sliceId = (kind, bytes) => `${TYPE_NAME[kind]}.slice ${formatSize(bytes)}`;
+const transportId = (name, kind, bytes) => `${name} ${TYPE_NAME[kind]} ${formatSize(bytes)}`;
+const TRANSPORTS = [
+  // [name in case ids, peer for strings, peer for typed arrays (IPC: structured clone, as JSON
+  // cannot carry them)]
+  ['child_process IPC', 'ipc', 'ipc-advanced'],
+  ['Unix socket', 'socket', 'socket'],
+  ['worker postMessage', 'worker', 'worker'],
+];
+const IPC = TRANSPORTS[0][0];
+
+function shmWrite(kind, bytes) {
+  return {
+    id: `shm ${WRITE[kind]} ${formatSize(bytes)}`,
+    payload: describe(kind, bytes),
+    bytes,
+    setup(ctx) {
+      const { w } = ctx.streams(segmentFor(bytes));
+      const value = payload(kind, bytes);
+      const write = WRITE[kind];
+      return () => w[write](value);
+    },
+    baselines: [[copyId(bytes), 'time'], [transportId(IPC, kind, bytes), 'rate']],
+  };
+}
+
+function shmRead(kind, bytes) {
+  return {
+    id: `shm ${READ[kind]} ${formatSize(bytes)}`,
+    payload: describe(kind, bytes),
+    bytes,
+    setup(ctx) {
+      const { w, r } = ctx.streams(segmentFor(bytes));
+      w[WRITE[kind]](payload(kind, bytes));
+      const read = READ[kind];
+      return () => r[read]();
+    },
+    baselines: kind === 'string'
+      ? [[copyId(bytes), 'time']]
+      : [[copyId(bytes), 'time'], [sliceId(kind, bytes), 'time']],
+  };
+}
+
+// One message through a stream, in one process: the writer's write, the reader's readFlags() that
+// would notice it, and the reader's read. Compared with the message rate of each transport.
+function shmMessage(kind, bytes) {
+  return {
+    id: `shm message ${TYPE_NAME[kind]} ${formatSize(bytes)}`,
+    payload: describe(kind, bytes),
+    bytes,
+    setup(ctx) {
+      const { w, r } = ctx.streams(segmentFor(bytes));
+      const value = payload(kind, bytes);
+      const write = WRITE[kind];
+      const read = READ[kind];
+      return () => {
+        w[write](value);
+        r.readFlags();
+        r[read]();
+      };
+    },
+    baselines: TRANSPORTS.map(([name]) => [transportId(name, kind, bytes), 'rate']),
+  };
+}
+
+function bufferCopy(bytes) {
+  return {
+    id: copyId(bytes),
+    payload: formatSize(bytes),
+    bytes,
+    setup() {
+      // Source and destination are cut from one allocation, half a page apart. Two separate
+      // allocations can land a multiple of 4 KiB apart, and the CPU then stalls the copy on false
+      // store-to-load dependencies ("4K aliasing"): up to 16x slower here (64 KiB). The floor
+      // should not depend on where malloc put the two buffers.
+      const dstAt = Math.ceil(bytes / 4096) * 4096 + 2048;
+      const pool = new ArrayBuffer(dstAt + bytes);
+      const src = Buffer.from(pool, 0, bytes).fill(0x5a);
+      const dst = Buffer.from(pool, dstAt, bytes);
+      return () => src.copy(dst);
+    },
+  };
+}
+
+// A new typed array holding a copy: what readFloatArray/readDoubleArray must do, without shm.
+function typedSlice(kind, bytes) {
+  return {
+    id: sliceId(kind, bytes),
+    payload: describe(kind, bytes),
+    bytes,
+    setup() {
+      const src = payload(kind, bytes);
+      return () => src.slice();
+    },
+  };
+}
+
+// Pipelined one-way message rate through a transport to another process or thread.
+function transportRate([name, stringPeer, typedPeer], kind, bytes) {
+  return {
+    id: transportId(name, kind, bytes),
+    payload: describe(kind, bytes),
+    bytes,
+    async run(ctx, budgetNs) {
+      const peer = await ctx.peer(kind === 'string' ? stringPeer : typedPeer);
+      return peer.rate(payload(kind, bytes), budgetNs);
+    },
+  };
+}
+
+// ---- cross-process round trips ---------------------------------------------------------------
+
+// Two segments, one per direction. Each side spins on its input segment's readFlags() until
+// kMemoryChanged toggles, reads the message, and answers on the other segment (bench/peer.js is
+// the other side). Both sides block their event loops while it runs, as a polling reader does.
+function shmPingPong(bytes) {
+  return {
+    id: `shm ping-pong ${formatSize(bytes)}`,
+    payload: `string ${formatSize(bytes)}`,
+    bytes,
+    latency: true,
+    async run(ctx, budgetNs) {
+      const { NodeSharedMemoryWriteStream, NodeSharedMemoryReadStream, kMemoryChanged } = ctx.lib;
+      const peer = await ctx.peer('ipc');
+      const input = ctx.segmentName('pong');
+      const output = ctx.segmentName('ping');
+      const size = segmentFor(bytes);
+      const w = ctx.track(new NodeSharedMemoryWriteStream(output, size, false));
+      const message = text(bytes);
+      // The peer needs the count up front; aim for the budget at ~20 µs a round trip.
+      const count = Math.max(200, Math.min(50000, Math.round(budgetNs / 20000)));
+      const deadline = Date.now() + 30000;
+      let samples = null;
+      let failure = null;
+      await peer.control({ ctl: 'shm-pingpong', input: output, output: input, size, count, deadlineMs: 30000 }, () => {
+        try {
+          const r = ctx.track(new NodeSharedMemoryReadStream(input));
+          samples = new Float64Array(count);
+          let seen = r.readFlags() & kMemoryChanged;
+          let answer = '';
+          for (let i = 0; i < count; i++) {
+            const t0 = ctx.now();
+            w.writeString(message);
+            for (let spins = 1; ; spins++) {
+              const f = r.readFlags() & kMemoryChanged;
+              if (f !== seen) {
+                seen = f;
+                break;
+              }
+              if ((spins & 0xffff) === 0 && Date.now() > deadline) throw new Error(`no answer to message ${i}`);
+            }
+            answer = r.readString();
+            samples[i] = ctx.now() - t0;
+          }
+          if (answer !== message) throw new Error('the peer answered with a different message');
+        } catch (err) {
+          failure = err;
+        }
+      });
+      if (failure) throw failure;
+      return { samples };
+    },
+    baselines: TRANSPORTS.map(([name]) => [`${name} ping-pong ${formatSize(bytes)}`, 'time']),
+  };
+}
+
+// The same round trip driven by 'change' events on both sides instead of polling: write, the
+// peer's event, its answer, our event. One way is about half of it.
+function shmEventPingPong(bytes) {
+  return {
+    id: `shm change-event ping-pong ${formatSize(bytes)}`,
+    payload: `string ${formatSize(bytes)}`,
+    bytes,
+    latency: true,
+    requires: (lib) => typeof lib.NodeSharedMemoryReadStream.prototype.on === 'function' ||
+      "NodeSharedMemoryReadStream has no 'change' event in this build",
+    async run(ctx, budgetNs) {
+      const { NodeSharedMemoryWriteStream, NodeSharedMemoryReadStream } = ctx.lib;
+      const peer = await ctx.peer('ipc');
+      const input = ctx.segmentName('ev-pong');
+      const output = ctx.segmentName('ev-ping');
+      const size = segmentFor(bytes);
+      const w = ctx.track(new NodeSharedMemoryWriteStream(output, size, false));
+      const message = text(bytes);
+      const count = Math.max(100, Math.min(20000, Math.round(budgetNs / 100000)));
+      const samples = new Float64Array(count);
+      let start = null; // called once the peer listens
+      let timer = null;
+      const ours = new Promise((resolve, reject) => {
+        timer = setTimeout(() => reject(new Error('no change event within 30 s')), 30000);
+        start = () => {
+          try {
+            const r = ctx.track(new NodeSharedMemoryReadStream(input));
+            let i = 0;
+            let t0 = 0;
+            r.on('error', reject);
+            r.on('change', (value) => {
+              samples[i++] = ctx.now() - t0;
+              if (i < count) {
+                t0 = ctx.now();
+                w.writeString(message);
+              } else if (value !== message) {
+                reject(new Error('the peer answered with a different message'));
+              } else {
+                resolve();
+              }
+            });
+            t0 = ctx.now();
+            w.writeString(message);
+          } catch (err) {
+            reject(err);
+          }
+        };
+      });
+      const theirs = peer.control({ ctl: 'shm-event-pingpong', input: output, output: input, size, count }, start);
+      try {
+        await Promise.all([ours, theirs]);
+      } finally {
+        clearTimeout(timer);
+      }
+      return { samples };
+    },
+    baselines: [[shmPingPong(bytes).id, 'time'],
+      ...TRANSPORTS.map(([name]) => [`${name} ping-pong ${formatSize(bytes)}`, 'time'])],
+  };
+}
+
+function transportPingPong([name, stringPeer], bytes) {
+  return {
+    id: `${name} ping-pong ${formatSize(bytes)}`,
+    payload: `string ${formatSize(bytes)}`,
+    bytes,
+    latency: true,
+    async run(ctx, budgetNs) {
+      const peer = await ctx.peer(stringPeer);
+      return peer.echo(text(bytes), budgetNs, 50);
+    },
+  };
+}
+
+// ---- the lists -------------------------------------------------------------------------------
+
+// The payloads of the issue's table.
+const HEADLINE = [
+  ['string', 64], ['string', 4 * KiB],
+  ['float', 64], ['float', MiB],
+  ['double', 128], ['double', MiB],
+];
+
+// Payload sizes of the throughput chart (bench/throughput.svg), 64 B to 1 MiB.
+const SWEEP = [64, 256, KiB, 4 * KiB, 16 * KiB, 64 * KiB, 256 * KiB, MiB];
+
+// Series of the chart: label -> case id for a payload size.
+const CHART_SERIES = [
+  ['shm writeString', (b) => shmWrite('string', b).id],
+  ['shm writeFloatArray', (b) => shmWrite('float', b).id],
+  ['shm readFloatArray', (b) => shmRead('float', b).id],
+  ['Buffer.copy', (b) => copyId(b)],
+  ['child_process IPC (string)', (b) => transportId(IPC, 'string', b)],
+];
+
+// Cases of APIs added after the first release: each is skipped, with a note, in a build that
+// does not have its API yet.
+const LATER = [
+  {
+    id: `shm readInto ${formatSize(MiB)}`,
+    payload: describe('float', MiB),
+    bytes: MiB,
+    requires: (lib) => typeof lib.NodeSharedMemoryReadStream.prototype.readInto === 'function' ||
+      'NodeSharedMemoryReadStream#readInto() is not in this build',
+    setup(ctx) {
+      const { w, r } = ctx.streams(segmentFor(MiB));
+      w.writeFloatArray(payload('float', MiB));
+      const target = new Float32Array(MiB / 4);
+      return () => r.readInto(target);
+    },
+    baselines: [[copyId(MiB), 'time']],
+  },
+  {
+    id: 'shm queue enqueue+dequeue 64 B',
+    payload: 'string 64 B',
+    bytes: 64,
+    requires: (lib) => (queueClass(lib) ? true : 'no queue class (with enqueue and dequeue) in this build'),
+    setup(ctx) {
+      const Queue = queueClass(ctx.lib);
+      // (name, capacity, maxMessageSize, persistent): a non-persistent queue of 64 slots.
+      const q = ctx.track(new Queue(ctx.segmentName('queue'), 64, 64, false));
+      const message = text(64);
+      return () => {
+        q.enqueue(message);
+        q.dequeue();
+      };
+    },
+    baselines: [[transportId(IPC, 'string', 64), 'rate']],
+  },
+];
+
+function queueClass(lib) {
+  return Object.values(lib).find((v) => typeof v === 'function' && v.prototype &&
+    typeof v.prototype.enqueue === 'function' && typeof v.prototype.dequeue === 'function');
+}
+
+/** Every case, in the order it runs and prints; ids are unique (a case wanted twice runs once). */
+function allCases() {
+  const cases = new Map();
+  const add = (c) => { if (!cases.has(c.id)) cases.set(c.id, c); };
+  for (const [kind, bytes] of HEADLINE) {
+    add(shmWrite(kind, bytes));
+    add(shmRead(kind, bytes));
+    add(shmMessage(kind, bytes));
+  }
+  add(shmPingPong(64));
+  add(shmEventPingPong(64));
+  for (const c of LATER) add(c);
+  for (const [kind, bytes] of HEADLINE) {
+    add(bufferCopy(bytes));
+    if (kind !== 'string') add(typedSlice(kind, bytes));
+    for (const t of TRANSPORTS) add(transportRate(t, kind, bytes));
+  }
+  for (const t of TRANSPORTS) add(transportPingPong(t, 64));
+  for (const bytes of SWEEP) {
+    add(shmWrite('string', bytes));
+    add(shmWrite('float', bytes));
+    add(shmRead('float', bytes));
+    add(bufferCopy(bytes));
+    add(transportRate(TRANSPORTS[0], 'string', bytes));
+  }
+  return [...cases.values()];
+}
+
+// ---- targets (from the issue) ----------------------------------------------------------------
+
+// value(results) returns the measured figure; results.get(id) is a case's best round.
+const rate = (res, id) => res.get(id) && res.get(id).opsPerSec;
+const time = (res, id, baseId) => res.get(id) && res.get(baseId) && timeRatio(res.get(id), res.get(baseId));
+const TARGETS = [
+  {
+    text: '64 B writeString >= 8 M ops/s',
+    value: (res) => rate(res, 'shm writeString 64 B'), unit: 'ops/s', atLeast: 8e6,
+  },
+  {
+    text: '64 B readString >= 8 M ops/s',
+    value: (res) => rate(res, 'shm readString 64 B'), unit: 'ops/s', atLeast: 8e6,
+  },
+  {
+    text: '64 B stream messages >= 40x child_process IPC message rate',
+    value: (res) => rate(res, 'shm message string 64 B') / rate(res, transportId(IPC, 'string', 64)),
+    unit: 'x', atLeast: 40,
+  },
+  {
+    text: '1 MiB writeFloatArray within 1.2x the time of Buffer.copy 1 MiB',
+    value: (res) => time(res, 'shm writeFloatArray 1 MiB', copyId(MiB)), unit: 'x', atMost: 1.2,
+  },
+  {
+    text: '1 MiB writeDoubleArray within 1.2x the time of Buffer.copy 1 MiB',
+    value: (res) => time(res, 'shm writeDoubleArray 1 MiB', copyId(MiB)), unit: 'x', atMost: 1.2,
+  },
+  {
+    text: '1 MiB readFloatArray (new array) within 3x the time of Buffer.copy 1 MiB',
+    value: (res) => time(res, 'shm readFloatArray 1 MiB', copyId(MiB)), unit: 'x', atMost: 3,
+  },
+  {
+    text: '1 MiB readDoubleArray (new array) within 3x the time of Buffer.copy 1 MiB',
+    value: (res) => time(res, 'shm readDoubleArray 1 MiB', copyId(MiB)), unit: 'x', atMost: 3,
+  },
+  {
+    text: 'ping-pong round trip p50 < 100 µs',
+    value: (res) => res.get('shm ping-pong 64 B') && res.get('shm ping-pong 64 B').p50 / 1000,
+    unit: 'µs', below: 100,
+  },
+];
+
+module.exports = { allCases, TARGETS, CHART_SERIES, SWEEP };
