@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <cstring>
+#include <memory>
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
@@ -23,9 +24,34 @@ constexpr uint32_t kTypeBytes = 16;
 // Payloads up to this size are read through the per-environment scratch buffer; larger typed
 // arrays are read straight into their own ArrayBuffer to save a copy.
 constexpr size_t kScratchBytes = 64 * 1024;
-// A scratch buffer grown past this for one large string is given back after the call, so that one
+// A scratch buffer grown past this for one large message is given back after the call, so that one
 // 200 MB message does not pin 200 MB for the life of the thread.
-constexpr size_t kScratchKeep = 1024 * 1024;
+constexpr size_t kScratchKeep = 8 * 1024 * 1024;
+
+// The per-environment staging buffer for strings and reads. Growing it does not zero-fill and does
+// not keep the contents: every caller writes what it then uses.
+class Scratch {
+ public:
+  explicit Scratch(size_t n) : size_(n), data_(new char[n]) {}
+  char* data() { return data_.get(); }
+  size_t size() const { return size_; }
+  void Reserve(size_t n) {
+    if (n > size_) {
+      data_.reset(new char[n]);
+      size_ = n;
+    }
+  }
+  void Trim() {
+    if (size_ > kScratchKeep) {
+      data_.reset(new char[kScratchBytes]);
+      size_ = kScratchBytes;
+    }
+  }
+
+ private:
+  size_t size_;
+  std::unique_ptr<char[]> data_;
+};
 
 // Engine error kinds that are RangeErrors in JavaScript (goshm.KindArg, goshm.KindTooLarge).
 constexpr int32_t kKindArg = 2;
@@ -188,30 +214,35 @@ class Addon : public Napi::Addon<Addon> {
     return out;
   }
 
-  // writeString(handle, string): UTF-8 into the scratch buffer, then one engine call. A string
-  // whose UTF-8 form may not have fitted (V8 stops before a character that would not fit, so up
-  // to 3 bytes short) is measured and copied again into a grown buffer.
+  // Encodes a string as UTF-8 into the scratch buffer. The first try assumes it fits; V8 stops
+  // before a character that would not fit (so up to 3 bytes short), and a string that may not have
+  // fitted is copied again into a buffer sized for it: 3 bytes per UTF-16 unit at most.
+  bool StringToScratch(napi_env env, napi_value str, size_t* len) {
+    if (napi_get_value_string_utf8(env, str, scratch_.data(), scratch_.size(), len) != napi_ok) return false;
+    if (*len + 4 < scratch_.size()) return true;
+    size_t units = 0;
+    napi_get_value_string_utf16(env, str, nullptr, 0, &units);
+    size_t need = units * 3 + 1;
+    if (need > kScratchKeep) {  // measure exactly rather than triple a huge buffer
+      napi_get_value_string_utf8(env, str, nullptr, 0, len);
+      need = *len + 1;
+    }
+    scratch_.Reserve(need);
+    return napi_get_value_string_utf8(env, str, scratch_.data(), scratch_.size(), len) == napi_ok;
+  }
+
+  // writeString(handle, string): UTF-8 into the scratch buffer, then one engine call.
   Napi::Value WriteString(const Napi::CallbackInfo& info) {
     napi_env env = info.Env();
-    napi_value str = info[1];
     size_t len = 0;
-    if (napi_get_value_string_utf8(env, str, scratch_.data(), scratch_.size(), &len) != napi_ok) {
+    if (!StringToScratch(env, info[1], &len)) {
       Napi::TypeError::New(env, "value must be a string").ThrowAsJavaScriptException();
       return info.Env().Undefined();
     }
-    if (len + 4 >= scratch_.size()) {
-      napi_get_value_string_utf8(env, str, nullptr, 0, &len);
-      scratch_.resize(len + 1);
-      napi_get_value_string_utf8(env, str, scratch_.data(), scratch_.size(), &len);
-    }
     int32_t rc = lsm_stream_write(HandleOf(info), kTypeString, scratch_.data(), len, &err_);
-    TrimScratch();
+    scratch_.Trim();
     if (rc < 0) return Throw(info.Env());
     return info.Env().Undefined();
-  }
-
-  void TrimScratch() {
-    if (scratch_.size() > kScratchKeep) std::vector<char>(kScratchBytes).swap(scratch_);
   }
 
   // Finds the bytes of any ArrayBufferView (typed array, Buffer or DataView).
@@ -256,7 +287,7 @@ class Addon : public Napi::Addon<Addon> {
     for (;;) {
       int64_t n = lsm_stream_read(h, type, scratch_.data(), scratch_.size(), flags, &err_);
       if (n < 0 || static_cast<uint64_t>(n) <= scratch_.size()) return n;
-      scratch_.resize(static_cast<size_t>(n));
+      scratch_.Reserve(static_cast<size_t>(n));
     }
   }
 
@@ -267,7 +298,7 @@ class Addon : public Napi::Addon<Addon> {
     if (n < 0) return Throw(env);
     napi_value out;
     napi_create_string_utf8(env, scratch_.data(), static_cast<size_t>(n), &out);
-    TrimScratch();
+    scratch_.Trim();
     return Napi::Value(env, out);
   }
 
@@ -331,7 +362,7 @@ class Addon : public Napi::Addon<Addon> {
     } else if (flags & kTypeBytes) {
       out = Napi::Buffer<char>::Copy(env, scratch_.data(), bytes);
     }
-    TrimScratch();
+    scratch_.Trim();
     return out;
   }
 
@@ -350,7 +381,7 @@ class Addon : public Napi::Addon<Addon> {
     int64_t n = ReadToScratch(HandleOf(info), 0, &flags);
     if (n < 0) return Throw(env);
     Napi::Value out = Napi::Buffer<char>::Copy(env, scratch_.data(), static_cast<size_t>(n));
-    TrimScratch();
+    scratch_.Trim();
     return out;
   }
 
@@ -592,19 +623,14 @@ class Addon : public Napi::Addon<Addon> {
     napi_valuetype type;
     napi_typeof(env, info[1], &type);
     if (type == napi_string) {
-      napi_get_value_string_utf8(env, info[1], scratch_.data(), scratch_.size(), &bytes);
-      if (bytes + 4 >= scratch_.size()) {
-        napi_get_value_string_utf8(env, info[1], nullptr, 0, &bytes);
-        scratch_.resize(bytes + 1);
-        napi_get_value_string_utf8(env, info[1], scratch_.data(), scratch_.size(), &bytes);
-      }
+      StringToScratch(env, info[1], &bytes);
       data = scratch_.data();
     } else if (!ViewBytes(env, info[1], &data, &bytes, &element)) {
       Napi::TypeError::New(env, "value must be a string or an ArrayBufferView").ThrowAsJavaScriptException();
       return info.Env().Undefined();
     }
     int32_t rc = lsm_queue_enqueue(HandleOf(info), data, bytes, &err_);
-    TrimScratch();
+    scratch_.Trim();
     if (rc < 0) return Throw(info.Env());
     return Napi::Boolean::New(env, rc == 1);
   }
@@ -621,11 +647,11 @@ class Addon : public Napi::Addon<Addon> {
       if (n == LSM_QUEUE_EMPTY) return env.Undefined();
       if (n < 0) return Throw(env);
       if (static_cast<uint64_t>(n) <= scratch_.size()) break;
-      scratch_.resize(static_cast<size_t>(n));  // not taken yet: grow and take it again
+      scratch_.Reserve(static_cast<size_t>(n));  // not taken yet: grow and take it again
     }
     Napi::Value out = as_string ? Napi::Value(Napi::String::New(env, scratch_.data(), static_cast<size_t>(n)))
                                 : Napi::Value(Napi::Buffer<char>::Copy(env, scratch_.data(), static_cast<size_t>(n)));
-    TrimScratch();
+    scratch_.Trim();
     return out;
   }
 
@@ -641,7 +667,7 @@ class Addon : public Napi::Addon<Addon> {
     return info.Env().Undefined();
   }
 
-  std::vector<char> scratch_;
+  Scratch scratch_;
   std::unordered_set<uint32_t> open_;
   // Watches still running, by token. Their thread-safe functions are finalized before this
   // instance when the environment is torn down, so the destructor leaves them alone.

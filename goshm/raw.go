@@ -35,7 +35,7 @@ func (s *Segment) ReadAt(dst []byte, off int64) (err error) {
 	if err := s.checkRange(off, len(dst)); err != nil {
 		return err
 	}
-	copy(dst, s.mem[off:])
+	copyCached(dst, s.mem[off:])
 	return nil
 }
 
@@ -48,7 +48,7 @@ func (s *Segment) WriteAt(src []byte, off int64) (err error) {
 	if s.readOnly {
 		return newError(KindUnsupported, s.name, "shared memory segment %q is mapped read-only", s.name)
 	}
-	copy(s.mem[off:], src)
+	copyCached(s.mem[off:], src)
 	return nil
 }
 

@@ -115,7 +115,7 @@ func (s *Stream) Write(typ uint8, p []byte) (err error) {
 			return err
 		}
 		defer s.unlock()
-		copy(mem[dataAt:], p)
+		copyCached(mem[dataAt:], p)
 		putU32(mem[sizeAt:], uint32(len(p)))
 		mem[0] = nextFlags(mem[0], typ)
 		// The revision moves last: a reader that sees it move sees the whole write.
@@ -127,7 +127,7 @@ func (s *Stream) Write(typ uint8, p []byte) (err error) {
 		return nil
 	}
 	// v1 and v0 have no lock; the flags byte goes last because peers poll it.
-	copy(mem[dataAt:], p)
+	copyCached(mem[dataAt:], p)
 	putU32(mem[sizeAt:], uint32(len(p)))
 	mem[0] = nextFlags(mem[0], typ)
 	return nil
@@ -160,7 +160,7 @@ func (s *Stream) Read(typ uint8, dst []byte) (n int, flags uint8, err error) {
 		return 0, 0, s.layoutError(size, dataAt)
 	}
 	if int(size) <= len(dst) {
-		copy(dst, mem[dataAt:dataAt+int(size)])
+		copyCached(dst, mem[dataAt:dataAt+int(size)])
 	}
 	return int(size), mem[0], nil
 }
@@ -192,7 +192,7 @@ func (s *Stream) readV2(dst []byte) (n int, flags uint8, err error) {
 		size := getU32(mem[v2Size:])
 		valid := int64(size) <= int64(len(mem)-v2Data)
 		if valid && int(size) <= len(dst) {
-			copy(dst, mem[v2Data:v2Data+int(size)])
+			copyCached(dst, mem[v2Data:v2Data+int(size)])
 		}
 		loadFence()
 		if atomic.LoadUint32(lock) == 0 && atomic.LoadUint32(rev) == r {

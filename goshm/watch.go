@@ -171,6 +171,12 @@ func (s *Stream) Watch(f Field, poll time.Duration, notify func(value uint32)) (
 func (w *Watcher) run(last uint32, poll time.Duration, notify func(uint32)) {
 	defer close(w.done)
 	w.err = w.loop(last, poll, notify)
+	if w.err != nil && !w.stop.Load() {
+		// The segment faulted under us (truncated or removed). One last notification makes the
+		// receiver look again, meet the fault itself and fail its waits, instead of waiting on a
+		// watcher that has ended.
+		notify(0)
+	}
 }
 
 // loop ends when stopped, or with a KindFault error when the segment is truncated under it.

@@ -144,6 +144,15 @@ class NodeSharedMemoryQueue extends EventEmitter {
     if (typeof value !== 'string' && !ArrayBuffer.isView(value)) {
       throw errors.invalidType('value', 'a string, Buffer, TypedArray or DataView', value);
     }
+    // Checked now, not when this wait reaches the head of the line behind others; rejected like
+    // the same error from an enqueue attempt.
+    const bytes = typeof value === 'string' ? Buffer.byteLength(value) : value.byteLength;
+    if (bytes > this.#maxMessageSize) {
+      const err = new RangeError(`message of ${bytes} bytes does not fit queue ${JSON.stringify(this.#name)}: its maxMessageSize is ${this.#maxMessageSize} bytes`);
+      err.code = 'ERR_SHM_TOO_LARGE';
+      err.segment = this.#name;
+      return Promise.reject(err);
+    }
     return this.#producers.wait(value, wait).then(() => undefined);
   }
 
