@@ -34,13 +34,13 @@ type waiter struct {
 	deadSince time.Time
 }
 
-// pause waits a little. It returns takeOver when the holder has been dead for lockGrace and the
-// caller can take the lock over (canTakeOver), and a KindLockTimeout error once the deadline has
-// passed.
-func (w *waiter) pause(s *Stream, holder uint32, canTakeOver bool) (takeOver bool, err error) {
+// pause waits a little. It reports takeOver when the holder has been dead for lockGrace and the
+// caller can take the lock over (canTakeOver), and timedOut once timeout has passed since the
+// wait began. Streams and queues share it; each words its own timeout error.
+func (w *waiter) pause(timeout time.Duration, holder uint32, canTakeOver bool) (takeOver, timedOut bool) {
 	w.spins++
 	if w.spins < 64 {
-		return false, nil
+		return false, false
 	}
 	now := time.Now()
 	if w.start.IsZero() {
@@ -50,30 +50,34 @@ func (w *waiter) pause(s *Stream, holder uint32, canTakeOver bool) (takeOver boo
 		if w.dead != holder {
 			w.dead, w.deadSince = holder, now
 		} else if now.Sub(w.deadSince) >= lockGrace {
-			return true, nil
+			return true, false
 		}
 	} else {
 		w.dead = 0
 	}
-	if now.Sub(w.start) >= s.lockTimeout {
-		return false, s.lockTimeoutError(holder)
+	if now.Sub(w.start) >= timeout {
+		return false, true
 	}
 	if w.spins < 512 {
 		runtime.Gosched()
 	} else {
 		time.Sleep(20 * time.Microsecond)
 	}
-	return false, nil
+	return false, false
+}
+
+// holderName says who holds a lock, for timeout messages.
+func holderName(holder uint32) string {
+	if holder == anonymousHolder {
+		return "a process that does not record its id (libsharedmemory stores 1)"
+	}
+	return "process " + strconv.FormatUint(uint64(holder), 10)
 }
 
 func (s *Stream) lockTimeoutError(holder uint32) error {
-	who := "a process that does not record its id (libsharedmemory stores 1)"
-	if holder != anonymousHolder {
-		who = "process " + strconv.FormatUint(uint64(holder), 10)
-	}
 	return newError(KindLockTimeout, s.seg.name,
 		"lock of shared memory segment %q is held by %s; gave up after %d ms",
-		s.seg.name, who, s.lockTimeout.Milliseconds())
+		s.seg.name, holderName(holder), s.lockTimeout.Milliseconds())
 }
 
 func (s *Stream) lockWord() *uint32 { return s.word(v2Lock) }
@@ -93,9 +97,9 @@ func (s *Stream) lock() error {
 			}
 			continue
 		}
-		takeOver, err := wt.pause(s, holder, true)
-		if err != nil {
-			return err
+		takeOver, timedOut := wt.pause(s.lockTimeout, holder, true)
+		if timedOut {
+			return s.lockTimeoutError(holder)
 		}
 		if takeOver && s.takeOver(holder) {
 			return nil

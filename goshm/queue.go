@@ -3,7 +3,6 @@ package goshm
 import (
 	"math"
 	"math/bits"
-	"runtime"
 	"runtime/debug"
 	"strconv"
 	"sync/atomic"
@@ -524,7 +523,7 @@ func (q *Queue) acquireLock(off int, holdingProducer bool) (seized bool, err err
 	if atomic.CompareAndSwapUint32(w, 0, ownTag) {
 		return false, nil
 	}
-	var wt queueWaiter
+	var wt waiter
 	for {
 		holder := atomic.LoadUint32(w)
 		if holder == 0 {
@@ -533,9 +532,9 @@ func (q *Queue) acquireLock(off int, holdingProducer bool) (seized bool, err err
 			}
 			continue
 		}
-		takeOver, err := wt.pause(q, off, holder)
-		if err != nil {
-			return false, err
+		takeOver, timedOut := wt.pause(q.lockTimeout, holder, true)
+		if timedOut {
+			return false, q.lockTimeoutError(off, holder)
 		}
 		if !takeOver {
 			continue
@@ -606,51 +605,8 @@ func (q *Queue) repair(producerDied, consumerDied bool) {
 	}
 }
 
-// queueWaiter paces one wait for a queue lock, as waiter does for the stream lock (lock.go): a
-// short spin, then yields, then short sleeps; it reports a dead holder after lockGrace and a
-// timeout after lockTimeout.
-type queueWaiter struct {
-	spins     int
-	start     time.Time
-	dead      uint32
-	deadSince time.Time
-}
-
-func (w *queueWaiter) pause(q *Queue, off int, holder uint32) (takeOver bool, err error) {
-	w.spins++
-	if w.spins < 64 {
-		return false, nil
-	}
-	now := time.Now()
-	if w.start.IsZero() {
-		w.start = now
-	}
-	if holder != 0 && holder != anonymousHolder && !pidAlive(holder) {
-		if w.dead != holder {
-			w.dead, w.deadSince = holder, now
-		} else if now.Sub(w.deadSince) >= lockGrace {
-			return true, nil
-		}
-	} else {
-		w.dead = 0
-	}
-	if now.Sub(w.start) >= q.lockTimeout {
-		return false, q.lockTimeoutError(off, holder)
-	}
-	if w.spins < 512 {
-		runtime.Gosched()
-	} else {
-		time.Sleep(20 * time.Microsecond)
-	}
-	return false, nil
-}
-
 func (q *Queue) lockTimeoutError(off int, holder uint32) error {
-	who := "a process that does not record its id (libsharedmemory stores 1)"
-	if holder != anonymousHolder {
-		who = "process " + strconv.FormatUint(uint64(holder), 10)
-	}
 	return newError(KindLockTimeout, q.seg.name,
 		"%s of queue %q is held by %s; gave up after %d ms",
-		lockName(off), q.seg.name, who, q.lockTimeout.Milliseconds())
+		lockName(off), q.seg.name, holderName(holder), q.lockTimeout.Milliseconds())
 }

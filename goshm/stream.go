@@ -179,9 +179,9 @@ func (s *Stream) readV2(dst []byte) (n int, flags uint8, err error) {
 		r := atomic.LoadUint32(rev)
 		if holder := atomic.LoadUint32(lock); holder != 0 {
 			// A read-only mapping cannot repair the segment; it waits for a writer to do it.
-			takeOver, err := wt.pause(s, holder, !s.seg.readOnly)
-			if err != nil {
-				return 0, 0, err
+			takeOver, timedOut := wt.pause(s.lockTimeout, holder, !s.seg.readOnly)
+			if timedOut {
+				return 0, 0, s.lockTimeoutError(holder)
 			}
 			if takeOver && s.takeOver(holder) {
 				s.unlock()
@@ -204,8 +204,8 @@ func (s *Stream) readV2(dst []byte) (n int, flags uint8, err error) {
 			}
 			return int(size), flags, nil
 		}
-		if _, err := wt.pause(s, 0, false); err != nil {
-			return 0, 0, err
+		if _, timedOut := wt.pause(s.lockTimeout, 0, false); timedOut {
+			return 0, 0, s.lockTimeoutError(0)
 		}
 	}
 }

@@ -6,6 +6,7 @@ const native = require('./native');
 const errors = require('./errors');
 const check = require('./validate');
 const { TurnQueue } = require('./wait');
+const { Watches } = require('./watches');
 
 const OPEN_CREATE = 1;
 const OPEN_UNLINK = 2;
@@ -41,8 +42,7 @@ class NodeSharedMemoryQueue extends EventEmitter {
   #persistent;
   #asString;
   #pollInterval;
-  #keepAlive = true;
-  #watches = new Set();
+  #watches = new Watches();
   #producers = new TurnQueue({
     name: () => this.#name, emitter: this,
     subscribe: (notify) => this.#watch(notify),
@@ -177,15 +177,13 @@ class NodeSharedMemoryQueue extends EventEmitter {
 
   /** Lets the process exit while a wait is pending. Returns this. */
   unref() {
-    this.#keepAlive = false;
-    for (const token of this.#watches) native.watchRef(token, false);
+    this.#watches.setKeepAlive(false);
     return this;
   }
 
   /** Undoes unref(). Returns this. */
   ref() {
-    this.#keepAlive = true;
-    for (const token of this.#watches) native.watchRef(token, true);
+    this.#watches.setKeepAlive(true);
     return this;
   }
 
@@ -194,8 +192,7 @@ class NodeSharedMemoryQueue extends EventEmitter {
     const h = this.#handle;
     if (h === 0) return;
     this.#handle = 0;
-    for (const token of this.#watches) native.watchStop(token);
-    this.#watches.clear();
+    this.#watches.stopAll();
     registry.unregister(this);
     try {
       native.queueClose(h);
@@ -212,12 +209,7 @@ class NodeSharedMemoryQueue extends EventEmitter {
   // An engine watcher on the count word: notify() runs after every enqueue or dequeue that may
   // unblock a waiter (and within pollInterval of a change by a peer that wakes nobody).
   #watch(notify) {
-    const token = native.queueWatchStart(this.#h(), this.#pollInterval, notify);
-    this.#watches.add(token);
-    if (!this.#keepAlive) native.watchRef(token, false);
-    return () => {
-      if (this.#watches.delete(token)) native.watchStop(token);
-    };
+    return this.#watches.add(native.queueWatchStart(this.#h(), this.#pollInterval, notify));
   }
 }
 

@@ -8,6 +8,7 @@ const native = require('./native');
 const errors = require('./errors');
 const check = require('./validate');
 const { waitUntil } = require('./wait');
+const { Watches } = require('./watches');
 
 const kMemoryChanged = 1;
 const kMemoryTypeString = 2;
@@ -69,8 +70,7 @@ class SharedMemoryStream extends EventEmitter {
   #persistent;
   #readOnly;
   #pollInterval;
-  #watches = new Set(); // native watch tokens of this stream
-  #keepAlive = true;
+  #watches = new Watches();
 
   constructor(isWriter, name = DEFAULT_NAME, size, persistent = true, options) {
     super();
@@ -125,27 +125,20 @@ class SharedMemoryStream extends EventEmitter {
 
   /** Lets the process exit while this stream is watching. Returns this. */
   unref() {
-    this.#keepAlive = false;
-    for (const token of this.#watches) native.watchRef(token, false);
+    this.#watches.setKeepAlive(false);
     return this;
   }
 
   /** Undoes unref(). Returns this. */
   ref() {
-    this.#keepAlive = true;
-    for (const token of this.#watches) native.watchRef(token, true);
+    this.#watches.setKeepAlive(true);
     return this;
   }
 
   // Starts an engine watcher on a header word; notify() runs on this thread after each change
   // (calls coalesce). Returns the function that stops it.
   [kWatch](field, notify) {
-    const token = native.watchStart(handleOf(this), field, this.#pollInterval, notify);
-    this.#watches.add(token);
-    if (!this.#keepAlive) native.watchRef(token, false);
-    return () => {
-      if (this.#watches.delete(token)) native.watchStop(token);
-    };
+    return this.#watches.add(native.watchStart(handleOf(this), field, this.#pollInterval, notify));
   }
 
   /** Releases the mapping; removes the segment if it is not persistent. Calling it again does nothing. */
@@ -153,8 +146,7 @@ class SharedMemoryStream extends EventEmitter {
     const h = this[kHandle];
     if (h === 0) return;
     this[kHandle] = 0;
-    for (const token of this.#watches) native.watchStop(token);
-    this.#watches.clear();
+    this.#watches.stopAll();
     registry.unregister(this);
     try {
       native.streamClose(h);
