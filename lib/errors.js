@@ -37,4 +37,11 @@ function closed(name) {
   return err;
 }
 
-module.exports = { invalidType, invalidValue, outOfRange, closed };
+function readOnly(name) {
+  const err = new Error(`shared memory segment ${JSON.stringify(name)} is mapped read-only`);
+  err.code = 'ERR_SHM_READ_ONLY';
+  err.segment = name;
+  return err;
+}
+
+module.exports = { invalidType, invalidValue, outOfRange, closed, readOnly };

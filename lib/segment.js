@@ -11,13 +11,6 @@ const OPEN_READONLY = 4;
 
 const kCreate = Symbol('create');
 
-function readOnlyError(name) {
-  const err = new Error(`shared memory segment ${JSON.stringify(name)} is mapped read-only; use read() to copy from it`);
-  err.code = 'ERR_SHM_READ_ONLY';
-  err.segment = name;
-  return err;
-}
-
 function removeName(name) {
   try {
     native.unlink(name);
@@ -109,7 +102,7 @@ class SharedMemory {
   get buffer() {
     if (this.#handle === 0) throw errors.closed(this.#name);
     // JavaScript has no read-only ArrayBuffer: a store into a PROT_READ page would kill the process.
-    if (this.#readOnly) throw readOnlyError(this.#name);
+    if (this.#readOnly) throw errors.readOnly(this.#name);
     if (this.#buffer === null) this.#buffer = native.segmentBuffer(this.#handle);
     return this.#buffer;
   }
@@ -134,7 +127,7 @@ class SharedMemory {
     if (data.byteLength > this.#size - offset) {
       throw errors.outOfRange('data', `must fit the ${this.#size - offset} bytes after offset ${offset} (it is ${data.byteLength} bytes)`, data);
     }
-    if (this.#readOnly) throw readOnlyError(this.#name);
+    if (this.#readOnly) throw errors.readOnly(this.#name);
     native.segmentWrite(this.#handle, offset, data);
     return data.byteLength;
   }

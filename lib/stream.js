@@ -56,13 +56,6 @@ function handleOf(stream) {
   return h;
 }
 
-function readOnlyError(name) {
-  const err = new Error(`shared memory segment ${JSON.stringify(name)} is mapped read-only`);
-  err.code = 'ERR_SHM_READ_ONLY';
-  err.segment = name;
-  return err;
-}
-
 class SharedMemoryStream extends EventEmitter {
   #name;
   #size;
@@ -156,7 +149,7 @@ class SharedMemoryStream extends EventEmitter {
   }
 
   [kCheckWritable]() {
-    if (this.#readOnly) throw readOnlyError(this.#name);
+    if (this.#readOnly) throw errors.readOnly(this.#name);
   }
 }
 
