@@ -188,7 +188,28 @@ describe('96 fast path: C stream operations and their fault guard', function () 
     }
   });
 
-  describe('(d) faults met by the Go engine behind the guard', () => {
+  describe('(d) faults met by the Go engine behind the guard, and faults in the caller\'s buffer', () => {
+    it('a view over a truncated raw segment as the source of a write and the target of a read: ERR_SHM_FAULT, as the engine reports it', async () => {
+      const name = res.name('callerbuf');
+      const raw = res.name('callerbuf-raw');
+      try {
+        for (const env of [{}, { LSM_NO_FAST_PATH: '1' }]) {
+          const result = await runChild('callerBuffer', { name, raw }, { env });
+          assert.strictEqual(result.signal, null, `${JSON.stringify(env)}: died of ${result.signal}: ${result.stderr}`);
+          assert.deepStrictEqual(result.lines, [{
+            codes: {
+              'writeBuffer(view over the truncated segment)': 'ERR_SHM_FAULT',
+              'readInto(view over the truncated segment)': 'ERR_SHM_FAULT',
+              after: 'fast',
+            },
+          }], JSON.stringify(env));
+          fs.rmSync(shmPath(raw), { force: true });
+        }
+      } finally {
+        fs.rmSync(shmPath(raw), { force: true });
+      }
+    });
+
     it('C-path and Go-path stream calls and queue calls on truncated segments all throw ERR_SHM_FAULT', async () => {
       const name = res.name('gofault');
       const qname = res.name('gofault-q');

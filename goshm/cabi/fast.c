@@ -8,11 +8,14 @@
  * Fault guard. The engine promises that the host never dies of what another process does to a
  * segment (truncating it makes accesses past the new end SIGBUS). Go's SetPanicOnFault covers only
  * Go code, so accesses to the mapping here run under a guard: a thread-local pointer to a
- * sigsetjmp point and the guarded range. A SIGBUS/SIGSEGV handler, installed on first use (after
+ * sigsetjmp point and the guarded ranges: the mapping, and the caller's buffer (which may itself be
+ * shared memory, e.g. a view over a raw segment's .buffer; the engine's SetPanicOnFault turns a
+ * fault there into ERR_SHM_FAULT too). A SIGBUS/SIGSEGV handler, installed on first use (after
  * the Go runtime's, which is initialised before any stream is open), jumps back when a guard is
- * armed on the faulting thread and the address lies in the guarded mapping; every other fault is
+ * armed on the faulting thread and the address lies in a guarded range; every other fault is
  * passed on, unchanged, to the handler that was installed before it (Go's, which forwards faults
- * outside Go to the host's). */
+ * outside Go to the host's). The caller then makes the engine call, which meets the fault again
+ * and reports it as ERR_SHM_FAULT. */
 #define _GNU_SOURCE
 #include <endian.h>
 #include <limits.h>
@@ -46,7 +49,8 @@ enum { READ_TRIES = 16 };
 
 struct guard {
   sigjmp_buf env;
-  uintptr_t lo, hi; /* the guarded mapping */
+  uintptr_t lo, hi;   /* the mapping */
+  uintptr_t blo, bhi; /* the caller's buffer */
 };
 
 /* Initial-exec TLS: a plain thread-pointer-relative load, safe in a signal handler on any thread
@@ -85,7 +89,7 @@ static void on_fault(int sig, siginfo_t* info, void* uc) {
   /* si_code > 0: raised by the kernel for this access, not sent with kill(). */
   if (g != NULL && info != NULL && info->si_code > 0) {
     uintptr_t addr = (uintptr_t)info->si_addr;
-    if (addr >= g->lo && addr < g->hi) {
+    if ((addr >= g->lo && addr < g->hi) || (addr >= g->blo && addr < g->bhi)) {
       current_guard = NULL;
       /* siglongjmp(env saved without the mask) leaves the handler's mask in place: restore the
        * interrupted code's mask, which the kernel saved in the context. */
@@ -135,9 +139,11 @@ static inline int fast_ready(void) {
 
 /* arm/disarm publish the guard to the handler; the signal fences keep the compiler from moving
  * accesses to the mapping across them (the handler runs on this thread, in program order). */
-static inline void arm(struct guard* g, const lsm_fast* f) {
+static inline void arm(struct guard* g, const lsm_fast* f, const void* buf, size_t len) {
   g->lo = (uintptr_t)f->base;
   g->hi = g->lo + (uintptr_t)f->size;
+  g->blo = (uintptr_t)buf;
+  g->bhi = g->blo + len;
   current_guard = g;
   __atomic_signal_fence(__ATOMIC_SEQ_CST);
 }
@@ -194,7 +200,7 @@ static inline void cpu_relax(void) {
 static void release_after_fault(lsm_fast* f) {
   struct guard g;
   if (sigsetjmp(g.env, 0) != 0) return;
-  arm(&g, f);
+  arm(&g, f, NULL, 0);
   __atomic_store_n((uint32_t*)(f->base + V2_LOCK), 0, __ATOMIC_SEQ_CST);
   disarm();
 }
@@ -212,7 +218,7 @@ int32_t lsm_fast_write(lsm_fast* f, uint32_t type32, const void* data, size_t n)
     if (locked) release_after_fault(f);
     return LSM_FAST_SLOW; /* the engine meets the fault too and reports it */
   }
-  arm(&g, f);
+  arm(&g, f, data, n);
   if (f->layout == 2) {
     uint32_t* lock = (uint32_t*)(mem + V2_LOCK);
     uint32_t* rev = (uint32_t*)(mem + V2_REVISION);
@@ -249,7 +255,7 @@ int64_t lsm_fast_read(lsm_fast* f, uint32_t type32, void* dst, size_t cap, uint3
   const uint64_t size = f->size;
   struct guard g;
   if (sigsetjmp(g.env, 0) != 0) return LSM_FAST_SLOW;
-  arm(&g, f);
+  arm(&g, f, dst, cap);
   int64_t result = LSM_FAST_SLOW;
   if (f->layout == 2) {
     /* goshm/stream.go readV2: a sequence-lock read. */
@@ -300,7 +306,7 @@ int32_t lsm_fast_flags(lsm_fast* f) {
   if (f == NULL || !fast_ready()) return LSM_FAST_SLOW;
   struct guard g;
   if (sigsetjmp(g.env, 0) != 0) return LSM_FAST_SLOW;
-  arm(&g, f);
+  arm(&g, f, NULL, 0);
   int32_t v = f->base[0];
   disarm();
   return v;

@@ -28,6 +28,9 @@ var (
 
 func main() {}
 
+// goshm.h promises callers the handle table's index bits.
+const _ = uint(indexBits-C.LSM_HANDLE_INDEX_BITS) + uint(C.LSM_HANDLE_INDEX_BITS-indexBits)
+
 // stream is an open stream and the C state of its fast path (goshm.h lsm_fast, fast.c), which the
 // caller may use until it closes the stream. The struct is C memory, so C may keep its address;
 // the stream's reader state lives in it, shared by the fast path and the engine.
