@@ -1,6 +1,8 @@
 // addon.cc: the N-API glue of node-libsharedmemory. It converts JavaScript values, calls the C ABI
 // of the Go engine (goshm/cabi/goshm.h) once per operation, and turns engine errors into JavaScript
 // errors. Argument checking lives in lib/ (JavaScript); here only cheap type guards remain.
+// Stream writes, reads and flags looks try the engine's C fast path first (lsm_fast_*, which never
+// enters the Go runtime) and make the Go call only when it answers LSM_FAST_SLOW.
 #include <napi.h>
 
 #include <atomic>
@@ -157,6 +159,7 @@ class Addon : public Napi::Addon<Addon> {
   // JavaScript still refers to then reports ERR_SHM_CLOSED.
   void ReleaseAll() {
     lsm_error err;
+    fast_.clear();  // before the engine frees what they point to
     for (uint32_t h : open_) lsm_stream_close(h, &err);
     open_.clear();
     for (auto& entry : segments_) lsm_segment_release(entry.first, &err);
@@ -188,17 +191,20 @@ class Addon : public Napi::Addon<Addon> {
     uint32_t mode = info[4].As<Napi::Number>().Uint32Value();
     uint32_t timeout = info[5].As<Napi::Number>().Uint32Value();
     uint32_t h = 0;
+    lsm_fast* fast = nullptr;
     if (lsm_stream_open(const_cast<char*>(name.data()), name.size(), size, flags, layout, mode,
-                        timeout, &h, &err_) < 0) {
+                        timeout, &h, &fast, &err_) < 0) {
       return Throw(env);
     }
     open_.insert(h);
+    FastAdd(h, fast);
     return Napi::Number::New(env, h);
   }
 
   Napi::Value StreamClose(const Napi::CallbackInfo& info) {
     uint32_t h = HandleOf(info);
     open_.erase(h);
+    FastDrop(h);  // before the engine frees it
     if (lsm_stream_close(h, &err_) < 0) return Throw(info.Env());
     return info.Env().Undefined();
   }
@@ -212,6 +218,53 @@ class Addon : public Napi::Addon<Addon> {
     out.Set("size", Napi::Number::New(env, static_cast<double>(si.size)));
     out.Set("created", Napi::Boolean::New(env, si.created != 0));
     return out;
+  }
+
+  // The fast-path state of each open stream of this environment, by the index bits of its handle
+  // (distinct among live handles, goshm.h); a slot whose handle does not match is empty.
+  struct FastSlot {
+    uint32_t handle = 0;
+    lsm_fast* fast = nullptr;
+  };
+  static constexpr uint32_t kHandleIndexMask = (1u << LSM_HANDLE_INDEX_BITS) - 1;
+
+  lsm_fast* FastOf(uint32_t h) const {
+    size_t i = h & kHandleIndexMask;
+    return i < fast_.size() && fast_[i].handle == h ? fast_[i].fast : nullptr;
+  }
+  void FastAdd(uint32_t h, lsm_fast* fast) {
+    if (fast == nullptr) return;
+    size_t i = h & kHandleIndexMask;
+    if (i >= fast_.size()) fast_.resize(i + 1);
+    fast_[i] = FastSlot{h, fast};
+  }
+  void FastDrop(uint32_t h) {
+    size_t i = h & kHandleIndexMask;
+    if (i < fast_.size() && fast_[i].handle == h) fast_[i] = FastSlot{};
+  }
+
+  // The three stream operations: the C fast path when it can, else the engine (which waits,
+  // times out, takes over, and fills err_ on failure). Same results and errors either way.
+  int32_t StreamWrite(uint32_t h, uint32_t type, void* data, size_t len) {
+    if (lsm_fast* f = FastOf(h)) {
+      int32_t rc = lsm_fast_write(f, type, data, len);
+      if (rc != LSM_FAST_SLOW) return rc;
+    }
+    return lsm_stream_write(h, type, data, len, &err_);
+  }
+  int64_t StreamRead(uint32_t h, uint32_t type, void* dst, size_t cap, uint32_t* flags) {
+    if (lsm_fast* f = FastOf(h)) {
+      int64_t n = lsm_fast_read(f, type, dst, cap, flags);
+      if (n != LSM_FAST_SLOW) return n;
+    }
+    return lsm_stream_read(h, type, dst, cap, flags, &err_);
+  }
+  int32_t StreamFlags(uint32_t h) {
+    if (lsm_fast* f = FastOf(h)) {
+      int32_t v = lsm_fast_flags(f);
+      if (v != LSM_FAST_SLOW) return v;
+    }
+    return lsm_stream_flags(h, &err_);
   }
 
   // Encodes a string as UTF-8 into the scratch buffer. The first try assumes it fits; V8 stops
@@ -239,7 +292,7 @@ class Addon : public Napi::Addon<Addon> {
       Napi::TypeError::New(env, "value must be a string").ThrowAsJavaScriptException();
       return info.Env().Undefined();
     }
-    int32_t rc = lsm_stream_write(HandleOf(info), kTypeString, scratch_.data(), len, &err_);
+    int32_t rc = StreamWrite(HandleOf(info), kTypeString, scratch_.data(), len);
     scratch_.Trim();
     if (rc < 0) return Throw(info.Env());
     return info.Env().Undefined();
@@ -277,7 +330,7 @@ class Addon : public Napi::Addon<Addon> {
     }
     uint32_t bit = 0;
     napi_get_value_uint32(env, info[2], &bit);
-    if (lsm_stream_write(HandleOf(info), bit, data, bytes, &err_) < 0) return Throw(info.Env());
+    if (StreamWrite(HandleOf(info), bit, data, bytes) < 0) return Throw(info.Env());
     return info.Env().Undefined();
   }
 
@@ -285,7 +338,7 @@ class Addon : public Napi::Addon<Addon> {
   // payload size, or -1 with err_ set.
   int64_t ReadToScratch(uint32_t h, uint32_t type, uint32_t* flags) {
     for (;;) {
-      int64_t n = lsm_stream_read(h, type, scratch_.data(), scratch_.size(), flags, &err_);
+      int64_t n = StreamRead(h, type, scratch_.data(), scratch_.size(), flags);
       if (n < 0 || static_cast<uint64_t>(n) <= scratch_.size()) return n;
       scratch_.Reserve(static_cast<size_t>(n));
     }
@@ -310,7 +363,7 @@ class Addon : public Napi::Addon<Addon> {
     Napi::Env env = info.Env();
     uint32_t h = HandleOf(info);
     uint32_t flags = 0;
-    int64_t n = lsm_stream_read(h, type, scratch_.data(), kScratchBytes, &flags, &err_);
+    int64_t n = StreamRead(h, type, scratch_.data(), kScratchBytes, &flags);
     if (n < 0) return Throw(env);
     size_t bytes = static_cast<size_t>(n);
     if (bytes <= kScratchBytes) {
@@ -321,7 +374,7 @@ class Addon : public Napi::Addon<Addon> {
     }
     for (;;) {
       Napi::ArrayBuffer ab = Napi::ArrayBuffer::New(env, bytes);
-      int64_t got = lsm_stream_read(h, type, ab.Data(), bytes, &flags, &err_);
+      int64_t got = StreamRead(h, type, ab.Data(), bytes, &flags);
       if (got < 0) return Throw(env);
       if (static_cast<size_t>(got) == bytes) {
         return Napi::TypedArrayOf<T>::New(env, bytes / sizeof(T), ab, 0);
@@ -339,7 +392,7 @@ class Addon : public Napi::Addon<Addon> {
   }
 
   Napi::Value ReadFlags(const Napi::CallbackInfo& info) {
-    int32_t f = lsm_stream_flags(HandleOf(info), &err_);
+    int32_t f = StreamFlags(HandleOf(info));
     if (f < 0) return Throw(info.Env());
     return Napi::Number::New(info.Env(), f);
   }
@@ -397,7 +450,7 @@ class Addon : public Napi::Addon<Addon> {
     }
     uint32_t bit = 0, flags = 0;
     napi_get_value_uint32(env, info[2], &bit);
-    int64_t n = lsm_stream_read(HandleOf(info), bit, data, bytes, &flags, &err_);
+    int64_t n = StreamRead(HandleOf(info), bit, data, bytes, &flags);
     if (n < 0) return Throw(info.Env());
     if (static_cast<uint64_t>(n) > bytes) {
       std::string msg = "target is too small: the payload is " + std::to_string(n) +
@@ -669,6 +722,7 @@ class Addon : public Napi::Addon<Addon> {
 
   Scratch scratch_;
   std::unordered_set<uint32_t> open_;
+  std::vector<FastSlot> fast_;
   // Watches still running, by token. Their thread-safe functions are finalized before this
   // instance when the environment is torn down, so the destructor leaves them alone.
   std::unordered_map<uint32_t, Watch*> watches_;

@@ -25,6 +25,9 @@ const anonymousHolder = 1
 
 var ownTag = uint32(os.Getpid())
 
+// LockTag is the value this process stores in a v2 lock word it holds (its process id).
+func LockTag() uint32 { return ownTag }
+
 // waiter paces one wait for the lock: a short spin (holders keep it for one memcpy), then yields,
 // then short sleeps, and decides when the wait has timed out or the holder is dead.
 type waiter struct {

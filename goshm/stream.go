@@ -27,10 +27,31 @@ type Stream struct {
 	layout      Layout
 	lockTimeout time.Duration
 
-	seen    uint32 // revision of the value this stream last read (v2)
-	hasRead bool
+	reader *ReaderState // &own, or memory shared with a caller (ShareReaderState)
+	own    ReaderState
 
 	watchers watchSet
+}
+
+// ReaderState is what a stream remembers of its own reads (layout v2): the revision of the value
+// it last read, and whether it has read one. Its layout is fixed (two u32) because a caller may keep
+// it outside Go memory and update it itself (the C fast path of goshm/cabi does).
+type ReaderState struct {
+	Seen    uint32 // revision of the value this stream last read
+	HasRead uint32 // 1 once a read has completed
+}
+
+// ShareReaderState makes the stream keep its reader state in *rs (copying the current state
+// there), so that code outside the engine reading the same stream shares one state with it. nil
+// takes it back into the stream. Used from the stream's own thread only.
+func (s *Stream) ShareReaderState(rs *ReaderState) {
+	if rs == nil {
+		s.own = *s.reader
+		s.reader = &s.own
+		return
+	}
+	*rs = *s.reader
+	s.reader = rs
 }
 
 // OpenStream opens (or, with o.Create, creates) a segment and puts a Stream over it.
@@ -65,7 +86,9 @@ func NewStream(seg *Segment, o StreamOptions) (*Stream, error) {
 	if o.LockTimeout <= 0 {
 		o.LockTimeout = DefaultLockTimeout
 	}
-	return &Stream{seg: seg, mem: seg.Bytes(), layout: o.Layout, lockTimeout: o.LockTimeout}, nil
+	s := &Stream{seg: seg, mem: seg.Bytes(), layout: o.Layout, lockTimeout: o.LockTimeout}
+	s.reader = &s.own
+	return s, nil
 }
 
 // Segment is the mapping under the stream.
@@ -200,7 +223,7 @@ func (s *Stream) readV2(dst []byte) (n int, flags uint8, err error) {
 				return 0, 0, s.layoutError(size, v2Data)
 			}
 			if int(size) <= len(dst) {
-				s.seen, s.hasRead = r, true
+				s.reader.Seen, s.reader.HasRead = r, 1
 			}
 			return int(size), flags, nil
 		}

@@ -107,11 +107,11 @@ func (s *Stream) Ack() (ack uint32, err error) {
 // HasNewData reports whether the revision differs from the one this stream last read.
 func (s *Stream) HasNewData() (bool, error) {
 	rev, err := s.Revision()
-	return err == nil && rev != s.seen, err
+	return err == nil && rev != s.reader.Seen, err
 }
 
 // Seen is the revision of the value this stream last read (0 before its first read).
-func (s *Stream) Seen() uint32 { return s.seen }
+func (s *Stream) Seen() uint32 { return s.reader.Seen }
 
 // MarkAsRead stores into ack the revision of the value this stream last read (the current
 // revision if it has read nothing), and wakes writers waiting for it.
@@ -120,8 +120,8 @@ func (s *Stream) MarkAsRead() (err error) {
 	if err := s.needV2("markAsRead"); err != nil {
 		return err
 	}
-	rev := s.seen
-	if !s.hasRead {
+	rev := s.reader.Seen
+	if s.reader.HasRead == 0 {
 		rev = atomic.LoadUint32(s.word(v2Revision))
 	}
 	ack := s.word(v2Ack)

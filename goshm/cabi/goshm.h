@@ -33,9 +33,44 @@ typedef struct lsm_stream_info {
 #define LSM_OPEN_UNLINK 2u   /* remove the name on close (persistent = false) */
 #define LSM_OPEN_READONLY 4u /* map without write access */
 
-/* Handles are non-zero; 0 is never a valid handle. */
+/* The fast path of a stream: plain C functions (goshm/cabi/fast.c) that do the uncontended,
+ * valid case of a write, read or flags look without entering the Go runtime (a call from C into Go
+ * costs ~70 ns). Anything else (lock held, payload too large, bad header, read-only mapping, a
+ * fault) returns LSM_FAST_SLOW and changes nothing visible, and the caller makes the same call
+ * through the Go export (lsm_stream_write/read/flags), which waits, times out, takes over from a
+ * dead holder and reports errors. Accesses to the mapping are guarded: a SIGBUS/SIGSEGV on it
+ * (segment truncated by another process) becomes LSM_FAST_SLOW, other faults go to the handlers
+ * installed before.
+ *
+ * lsm_stream_open fills *fast (when fast is not NULL) with memory the engine owns until
+ * lsm_stream_close; the caller must stop using it before closing. A stream's fast functions are
+ * called from one thread at a time, the thread that uses the stream. */
+typedef struct lsm_fast {
+  uint8_t* base;     /* the mapping */
+  uint64_t size;     /* bytes mapped */
+  int32_t layout;    /* 0, 1, 2 */
+  uint32_t tag;      /* the value this process stores in the v2 lock word (its pid) */
+  uint32_t seen;     /* revision of the value this stream last read (v2); shared with the engine */
+  uint32_t has_read; /* 1 once a read completed; shared with the engine */
+  int32_t read_only; /* mapped read-only: writes go the slow way (which reports it) */
+  int32_t reserved;
+} lsm_fast;
+
+#define LSM_FAST_SLOW (-3)
+
+/* 0: written; LSM_FAST_SLOW: use lsm_stream_write. */
+int32_t lsm_fast_write(lsm_fast* fast, uint32_t type, const void* data, size_t len);
+/* As lsm_stream_read (payload size, copy only if it fits), or LSM_FAST_SLOW. */
+int64_t lsm_fast_read(lsm_fast* fast, uint32_t type, void* dst, size_t cap, uint32_t* flags);
+/* The flags byte (0..255), or LSM_FAST_SLOW. */
+int32_t lsm_fast_flags(lsm_fast* fast);
+
+/* Handles are non-zero; 0 is never a valid handle. The low LSM_HANDLE_INDEX_BITS bits of the live
+ * handles of a kind are distinct (an index a caller may use for a table). */
+#define LSM_HANDLE_INDEX_BITS 20
 int32_t lsm_stream_open(char* name, size_t name_len, uint64_t size, uint32_t flags, int32_t layout,
-                        uint32_t mode, uint32_t lock_timeout_ms, uint32_t* handle, lsm_error* err);
+                        uint32_t mode, uint32_t lock_timeout_ms, uint32_t* handle, lsm_fast** fast,
+                        lsm_error* err);
 int32_t lsm_stream_close(uint32_t handle, lsm_error* err);
 int32_t lsm_stream_info_get(uint32_t handle, lsm_stream_info* info, lsm_error* err);
 /* Writes len bytes from data as the payload of the given type bit. */

@@ -5,6 +5,7 @@
 package main
 
 /*
+#include <stdlib.h>
 #include "goshm.h"
 
 static inline void lsm_call_notify(lsm_notify_fn fn, void* ctx, uint32_t value) { fn(ctx, value); }
@@ -20,12 +21,49 @@ import (
 )
 
 var (
-	streams  handleTable[goshm.Stream]
+	streams  handleTable[stream]
 	watchers handleTable[goshm.Watcher]
 	segments handleTable[goshm.Segment]
 )
 
 func main() {}
+
+// goshm.h promises callers the handle table's index bits.
+const _ = uint(indexBits-C.LSM_HANDLE_INDEX_BITS) + uint(C.LSM_HANDLE_INDEX_BITS-indexBits)
+
+// stream is an open stream and the C state of its fast path (goshm.h lsm_fast, fast.c), which the
+// caller may use until it closes the stream. The struct is C memory, so C may keep its address;
+// the stream's reader state lives in it, shared by the fast path and the engine.
+type stream struct {
+	*goshm.Stream
+	fast *C.lsm_fast
+}
+
+func newFast(s *goshm.Stream, readOnly bool) *C.lsm_fast {
+	f := (*C.lsm_fast)(C.calloc(1, C.size_t(unsafe.Sizeof(C.lsm_fast{}))))
+	if f == nil {
+		return nil
+	}
+	f.base = (*C.uint8_t)(s.Segment().Base())
+	f.size = C.uint64_t(s.Segment().Size())
+	f.layout = C.int32_t(s.Layout())
+	f.tag = C.uint32_t(goshm.LockTag())
+	if readOnly {
+		f.read_only = 1
+	}
+	s.ShareReaderState((*goshm.ReaderState)(unsafe.Pointer(&f.seen)))
+	return f
+}
+
+// close closes the stream and frees its fast-path state; the caller has stopped using it.
+func (s *stream) close() error {
+	if s.fast != nil {
+		s.ShareReaderState(nil)
+		C.free(unsafe.Pointer(s.fast))
+		s.fast = nil
+	}
+	return s.Stream.Close()
+}
 
 // catch is deferred by every export: a panic becomes a KindInternal error and a -1 result.
 func catch(e *C.lsm_error, rc *C.int32_t) {
@@ -75,7 +113,7 @@ func staleHandle() error {
 
 //export lsm_stream_open
 func lsm_stream_open(name *C.char, nameLen C.size_t, size C.uint64_t, flags C.uint32_t, layout C.int32_t,
-	mode C.uint32_t, lockTimeoutMs C.uint32_t, out *C.uint32_t, e *C.lsm_error) (rc C.int32_t) {
+	mode C.uint32_t, lockTimeoutMs C.uint32_t, out *C.uint32_t, fast **C.lsm_fast, e *C.lsm_error) (rc C.int32_t) {
 	defer catch(e, &rc)
 	if size > 1<<62 {
 		return fail(e, &goshm.Error{Kind: goshm.KindArg, Msg: "size too large"})
@@ -92,12 +130,19 @@ func lsm_stream_open(name *C.char, nameLen C.size_t, size C.uint64_t, flags C.ui
 	if err != nil {
 		return fail(e, err)
 	}
-	h := streams.add(s)
+	st := &stream{Stream: s}
+	if fast != nil {
+		st.fast = newFast(s, o.ReadOnly)
+	}
+	h := streams.add(st)
 	if h == 0 {
-		s.Close()
+		st.close()
 		return fail(e, &goshm.Error{Kind: goshm.KindInternal, Msg: "too many open shared memory streams"})
 	}
 	*out = C.uint32_t(h)
+	if fast != nil {
+		*fast = st.fast // nil if it could not be allocated: the caller then always takes the slow path
+	}
 	return 0
 }
 
@@ -108,7 +153,7 @@ func lsm_stream_close(h C.uint32_t, e *C.lsm_error) (rc C.int32_t) {
 	if s == nil {
 		return 0 // closing twice is not an error
 	}
-	if err := s.Close(); err != nil {
+	if err := s.close(); err != nil {
 		return fail(e, err)
 	}
 	return 0
