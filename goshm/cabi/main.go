@@ -107,6 +107,20 @@ func bytesOf(p unsafe.Pointer, n C.size_t) []byte {
 	return unsafe.Slice((*byte)(p), int(n))
 }
 
+// openOptions turns the C ABI's size, LSM_OPEN_* flags and mode into the engine's options.
+func openOptions(size C.uint64_t, flags, mode C.uint32_t) (goshm.OpenOptions, error) {
+	if size > 1<<62 {
+		return goshm.OpenOptions{}, &goshm.Error{Kind: goshm.KindArg, Msg: "size too large"}
+	}
+	return goshm.OpenOptions{
+		Size:     int64(size),
+		Create:   flags&C.LSM_OPEN_CREATE != 0,
+		Unlink:   flags&C.LSM_OPEN_UNLINK != 0,
+		ReadOnly: flags&C.LSM_OPEN_READONLY != 0,
+		Mode:     uint32(mode),
+	}, nil
+}
+
 func staleHandle() error {
 	return &goshm.Error{Kind: goshm.KindClosed, Msg: "shared memory handle is closed"}
 }
@@ -115,15 +129,9 @@ func staleHandle() error {
 func lsm_stream_open(name *C.char, nameLen C.size_t, size C.uint64_t, flags C.uint32_t, layout C.int32_t,
 	mode C.uint32_t, lockTimeoutMs C.uint32_t, out *C.uint32_t, fast **C.lsm_fast, e *C.lsm_error) (rc C.int32_t) {
 	defer catch(e, &rc)
-	if size > 1<<62 {
-		return fail(e, &goshm.Error{Kind: goshm.KindArg, Msg: "size too large"})
-	}
-	o := goshm.OpenOptions{
-		Size:     int64(size),
-		Create:   flags&C.LSM_OPEN_CREATE != 0,
-		Unlink:   flags&C.LSM_OPEN_UNLINK != 0,
-		ReadOnly: flags&C.LSM_OPEN_READONLY != 0,
-		Mode:     uint32(mode),
+	o, err := openOptions(size, flags, mode)
+	if err != nil {
+		return fail(e, err)
 	}
 	so := goshm.StreamOptions{Layout: goshm.Layout(layout), LockTimeout: time.Duration(lockTimeoutMs) * time.Millisecond}
 	s, err := goshm.OpenStream(C.GoStringN(name, C.int(nameLen)), o, so)
@@ -270,10 +278,18 @@ func lsm_watch_start(h C.uint32_t, field C.int32_t, pollMs C.uint32_t, fn C.lsm_
 	if s == nil {
 		return fail(e, staleHandle())
 	}
-	// ctx is C memory owned by the addon; it stays valid until lsm_watch_stop has returned.
-	w, err := s.Watch(goshm.Field(field), time.Duration(pollMs)*time.Millisecond, func(v uint32) {
-		C.lsm_call_notify(fn, ctx, C.uint32_t(v))
-	})
+	w, err := s.Watch(goshm.Field(field), time.Duration(pollMs)*time.Millisecond, notifier(fn, ctx))
+	return addWatcher(w, err, out, e)
+}
+
+// notifier is the engine-side callback of a watch: it calls the addon's C function. ctx is C
+// memory owned by the addon; it stays valid until lsm_watch_stop has returned.
+func notifier(fn C.lsm_notify_fn, ctx unsafe.Pointer) func(uint32) {
+	return func(v uint32) { C.lsm_call_notify(fn, ctx, C.uint32_t(v)) }
+}
+
+// addWatcher gives a watcher that has just started (or failed to) its handle.
+func addWatcher(w *goshm.Watcher, err error, out *C.uint32_t, e *C.lsm_error) C.int32_t {
 	if err != nil {
 		return fail(e, err)
 	}
@@ -300,16 +316,11 @@ func lsm_watch_stop(id C.uint32_t, e *C.lsm_error) (rc C.int32_t) {
 func lsm_segment_open(name *C.char, nameLen C.size_t, size C.uint64_t, flags C.uint32_t, mode C.uint32_t,
 	out *C.uint32_t, base *unsafe.Pointer, mapped *C.uint64_t, e *C.lsm_error) (rc C.int32_t) {
 	defer catch(e, &rc)
-	if size > 1<<62 {
-		return fail(e, &goshm.Error{Kind: goshm.KindArg, Msg: "size too large"})
+	o, err := openOptions(size, flags, mode)
+	if err != nil {
+		return fail(e, err)
 	}
-	seg, err := goshm.Open(C.GoStringN(name, C.int(nameLen)), goshm.OpenOptions{
-		Size:     int64(size),
-		Create:   flags&C.LSM_OPEN_CREATE != 0,
-		Unlink:   flags&C.LSM_OPEN_UNLINK != 0,
-		ReadOnly: flags&C.LSM_OPEN_READONLY != 0,
-		Mode:     uint32(mode),
-	})
+	seg, err := goshm.Open(C.GoStringN(name, C.int(nameLen)), o)
 	if err != nil {
 		return fail(e, err)
 	}

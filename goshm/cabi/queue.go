@@ -2,8 +2,6 @@ package main
 
 /*
 #include "goshm.h"
-
-static inline void lsm_call_queue_notify(lsm_notify_fn fn, void* ctx, uint32_t value) { fn(ctx, value); }
 */
 import "C"
 
@@ -21,10 +19,9 @@ func lsm_queue_open(name *C.char, nameLen C.size_t, capacity C.uint32_t, maxMess
 	layout C.int32_t, mode C.uint32_t, lockTimeoutMs C.uint32_t, out *C.uint32_t, info *C.lsm_queue_info,
 	e *C.lsm_error) (rc C.int32_t) {
 	defer catch(e, &rc)
-	o := goshm.OpenOptions{
-		Create: flags&C.LSM_OPEN_CREATE != 0,
-		Unlink: flags&C.LSM_OPEN_UNLINK != 0,
-		Mode:   uint32(mode),
+	o, err := openOptions(0, flags, mode) // the engine sizes a queue from its capacity
+	if err != nil {
+		return fail(e, err)
 	}
 	qo := goshm.QueueOptions{
 		Layout: goshm.Layout(layout), Capacity: int(capacity), MaxMessageSize: int(maxMessage),
@@ -122,18 +119,6 @@ func lsm_queue_watch_start(h C.uint32_t, pollMs C.uint32_t, fn C.lsm_notify_fn, 
 	if q == nil {
 		return fail(e, staleHandle())
 	}
-	// ctx is C memory owned by the addon; it stays valid until lsm_watch_stop has returned.
-	w, err := q.Watch(time.Duration(pollMs)*time.Millisecond, func(v uint32) {
-		C.lsm_call_queue_notify(fn, ctx, C.uint32_t(v))
-	})
-	if err != nil {
-		return fail(e, err)
-	}
-	id := watchers.add(w)
-	if id == 0 {
-		w.Stop()
-		return fail(e, &goshm.Error{Kind: goshm.KindInternal, Msg: "too many watchers"})
-	}
-	*out = C.uint32_t(id)
-	return 0
+	w, err := q.Watch(time.Duration(pollMs)*time.Millisecond, notifier(fn, ctx))
+	return addWatcher(w, err, out, e)
 }
