@@ -29,19 +29,6 @@ const (
 	v2Data     = 20
 )
 
-// ParseLayout maps "v0", "v1", "v2" to a Layout.
-func ParseLayout(s string) (Layout, error) {
-	switch s {
-	case "v2":
-		return LayoutV2, nil
-	case "v1":
-		return LayoutV1, nil
-	case "v0":
-		return LayoutV0, nil
-	}
-	return 0, newError(KindArg, "", "unknown layout %q (expected 'v2', 'v1' or 'v0')", s)
-}
-
 func (l Layout) String() string { return fmt.Sprintf("v%d", int(l)) }
 
 // Valid reports whether l is one of the three layouts.
