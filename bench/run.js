@@ -22,8 +22,6 @@ const { resultsTable, targetsTable, sweepTable } = require('./report');
 const { throughputChart } = require('./chart');
 const { Peers, killAll } = require('./transports');
 
-const SHM_DIR = '/dev/shm';
-
 function usageError(message) {
   const err = new Error(message);
   err.usage = true;
@@ -64,11 +62,13 @@ function parseArgs(argv) {
 }
 
 // Segments of this run are named `${runId}-...`, so the clean-up can find every one of them, even
-// those of a case that failed before it could close its streams.
+// those of a case that failed before it could close its streams. Where each OS keeps segment files
+// is known in one place, test/helpers.js (it needs no mocha); where they have none (macOS), the
+// listing throws and nothing is removed here.
 function removeSegments(lib, runId) {
   let names = [];
   try {
-    names = fs.readdirSync(SHM_DIR).filter((n) => n.startsWith(`${runId}-`));
+    names = require('../test/helpers').segmentNames().filter((n) => n.startsWith(`${runId}-`));
   } catch {
     return;
   }

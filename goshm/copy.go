@@ -1,3 +1,4 @@
+// Copying payloads into and out of a mapping.
 package goshm
 
 // copyCached copies like copy, in pieces small enough that the runtime's memmove keeps to ordinary

@@ -1,15 +1,16 @@
+// The engine's one error type, and the kinds the C ABI hands to JavaScript as error classes and
+// codes.
 package goshm
 
 import (
+	"errors"
 	"fmt"
 	"syscall"
-
-	"golang.org/x/sys/unix"
 )
 
 // Kind classifies an Error. The C ABI passes it as an integer, and the addon maps it to the
 // JavaScript error class (RangeError for KindArg and KindTooLarge, Error with .code otherwise),
-// so the numbers are part of the ABI and must not be reordered.
+// so the numbers are part of the ABI (goshm.h spells them too) and must not be reordered.
 type Kind int
 
 const (
@@ -37,12 +38,21 @@ type Error struct {
 
 func (e *Error) Error() string { return e.Msg }
 
+// Unwrap gives the errno of a KindOS error, so that errors.Is(err, syscall.ENOENT) and
+// errors.Is(err, fs.ErrNotExist) see through the engine's error.
+func (e *Error) Unwrap() error {
+	if e.Kind == KindOS && e.Errno != 0 {
+		return e.Errno
+	}
+	return nil
+}
+
 // Code is the string a JavaScript caller switches on: the errno name for OS errors
 // ("ENOENT"), otherwise one of the project's ERR_SHM_* codes.
 func (e *Error) Code() string {
 	switch e.Kind {
 	case KindOS:
-		if n := unix.ErrnoName(e.Errno); n != "" {
+		if n := sys.errnoName(e.Errno); n != "" {
 			return n
 		}
 		return fmt.Sprintf("E%d", int(e.Errno))
@@ -67,6 +77,8 @@ func (e *Error) Code() string {
 	}
 }
 
+// osError wraps what a system call returned. The per-OS files call it, so that every OS error
+// reads the same; an error that is not an errno is not the OS's word and counts as a bug.
 func osError(name, call string, err error) *Error {
 	errno, ok := err.(syscall.Errno)
 	if !ok {
@@ -74,7 +86,7 @@ func osError(name, call string, err error) *Error {
 	}
 	return &Error{
 		Kind: KindOS, Segment: name, Syscall: call, Errno: errno,
-		Msg: fmt.Sprintf("%s: %s of shared memory segment %q failed: %s", unix.ErrnoName(errno), call, name, errno.Error()),
+		Msg: fmt.Sprintf("%s: %s of shared memory segment %q failed: %s", sys.errnoName(errno), call, name, errno.Error()),
 	}
 }
 
@@ -82,8 +94,15 @@ func newError(kind Kind, name, format string, args ...any) *Error {
 	return &Error{Kind: kind, Segment: name, Msg: fmt.Sprintf(format, args...)}
 }
 
+// AsError finds the engine Error in err's chain.
+func AsError(err error) (*Error, bool) {
+	var e *Error
+	ok := errors.As(err, &e)
+	return e, ok
+}
+
 // IsKind reports whether err is an engine Error of the given kind.
 func IsKind(err error, k Kind) bool {
-	e, ok := err.(*Error)
+	e, ok := AsError(err)
 	return ok && e.Kind == k
 }

@@ -1,3 +1,5 @@
+// The load fence of the sequence-locked read, on CPUs that may reorder loads.
+
 //go:build !amd64
 
 package goshm

@@ -1,3 +1,5 @@
+// Cross-process wait and wake on Linux: futexes on a word of the shared mapping.
+
 //go:build linux
 
 package goshm
@@ -18,16 +20,16 @@ const (
 	futexWakeOp = 1 // FUTEX_WAKE
 )
 
-// futexWait sleeps while *addr == val, at most timeout. It reports whether it ended for a reason
-// other than the timeout: a wake (possibly spurious), or *addr no longer being val.
-func futexWait(addr *uint32, val uint32, timeout time.Duration) (woken bool) {
+// wait reports a wake (possibly spurious) or *addr no longer being val as woken; only the
+// timeout and a signal are not. A mapping that faults (EFAULT) counts as woken, so the caller
+// looks at the word and meets the fault itself.
+func (osImpl) wait(addr *uint32, val uint32, timeout time.Duration) (woken bool) {
 	ts := unix.NsecToTimespec(int64(timeout))
 	_, _, errno := unix.Syscall6(unix.SYS_FUTEX, uintptr(unsafe.Pointer(addr)), futexWaitOp, uintptr(val),
 		uintptr(unsafe.Pointer(&ts)), 0, 0)
 	return errno != unix.ETIMEDOUT && errno != unix.EINTR
 }
 
-// futexWake wakes every waiter on addr, in any process. It never blocks.
-func futexWake(addr *uint32) {
+func (osImpl) wake(addr *uint32) {
 	unix.RawSyscall6(unix.SYS_FUTEX, uintptr(unsafe.Pointer(addr)), futexWakeOp, math.MaxInt32, 0, 0, 0)
 }

@@ -1,12 +1,14 @@
+// Wait and wake where the engine has no cross-process futex: waiters poll.
+
 //go:build !linux
 
 package goshm
 
 import "time"
 
-// Without futexes, waiters poll: a short sleep bounded by the caller's interval, reported as a
-// wake so that watchers re-check.
-func futexWait(addr *uint32, val uint32, timeout time.Duration) (woken bool) {
+// wait sleeps a short while, bounded by the caller's interval, and reports it as a wake so that
+// watchers and lock waiters look at the word again.
+func (osImpl) wait(addr *uint32, val uint32, timeout time.Duration) (woken bool) {
 	if timeout > time.Millisecond {
 		timeout = time.Millisecond
 	}
@@ -14,4 +16,5 @@ func futexWait(addr *uint32, val uint32, timeout time.Duration) (woken bool) {
 	return true
 }
 
-func futexWake(addr *uint32) {}
+// wake has nobody to wake: every waiter polls.
+func (osImpl) wake(addr *uint32) {}

@@ -89,7 +89,7 @@ func checkFuzzRead(t *testing.T, s *goshm.Stream, l goshm.Layout, img []byte, ty
 	dst := bytes.Repeat([]byte{sentinel}, dstLen)
 	n, flags, err := s.Read(typ, dst)
 	if err != nil {
-		e, ok := err.(*goshm.Error)
+		e, ok := goshm.AsError(err)
 		if !ok {
 			t.Fatalf("Read(%d) error %q is a %T, not a *goshm.Error", typ, err, err)
 		}

@@ -1,8 +1,10 @@
+// The byte layouts of libsharedmemory's stream (SPEC §3.1–3.3): where each header field sits.
+// goshm.h states the same numbers for C, and goshm/cabi checks at compile time that they agree.
 package goshm
 
 import "fmt"
 
-// Layout is one of the wire layouts of libsharedmemory's stream (SPEC §3.1–3.3).
+// Layout is one of the wire layouts of libsharedmemory's stream.
 type Layout int
 
 const (
@@ -20,14 +22,34 @@ const (
 	TypeBytes   uint8 = 16 // added by this project: raw bytes (C++ readers see them via readString)
 )
 
-// Header fields of layout v2.
+// Layout v2: the flags byte, three bytes of padding (two of which this project uses as watcher
+// hints, see watch.go), then aligned u32 words up to the payload.
 const (
-	v2Revision = 4
-	v2Ack      = 8
-	v2Size     = 12
-	v2Lock     = 16
-	v2Data     = 20
+	V2HintRevision = 1 // non-zero while someone futex-waits on the revision
+	V2HintAck      = 2 // the same for the ack
+	V2Revision     = 4
+	V2Ack          = V2Revision + 4
+	V2Size         = V2Ack + 4
+	V2Lock         = V2Size + 4
+	V2Data         = V2Lock + 4
 )
+
+// Layout v1, and layout v0 with string and byte payloads: the flags byte, an unaligned u32 size,
+// the payload. Layout v0 indexes the segment as an array of the payload's element type, so its
+// size field is element 1 and its payload element 5 of that array: for float32 and float64
+// arrays the same indices as bytes, scaled by the element size.
+const (
+	V1Size       = 1
+	V1Data       = V1Size + 4
+	V0FloatSize  = V1Size * 4
+	V0FloatData  = V1Data * 4
+	V0DoubleSize = V1Size * 8
+	V0DoubleData = V1Data * 8
+)
+
+// MaxSize is the largest size, capacity or payload length the layouts can express: their size
+// fields are u32.
+const MaxSize = 0xFFFFFFFF
 
 func (l Layout) String() string { return fmt.Sprintf("v%d", int(l)) }
 
@@ -37,30 +59,29 @@ func (l Layout) Valid() bool { return l >= LayoutV0 && l <= LayoutV2 }
 // MinSize is the smallest segment that holds the layout's header (an empty payload).
 func (l Layout) MinSize() int {
 	if l == LayoutV2 {
-		return v2Data
+		return V2Data
 	}
-	return 5
+	return V1Data
 }
 
-// fields returns the offsets of the size field and of the payload for a payload type. Layout v0
-// indexes the segment as an array of the element type, so its size field sits at element 1 and
-// its payload at element 5: bytes 1/5 for strings, 4/20 for float32, 8/40 for float64.
+// fields returns the offsets of the size field and of the payload for a payload type; only
+// layout v0 puts types apart.
 func (l Layout) fields(typ uint8) (sizeAt, dataAt int) {
 	switch l {
 	case LayoutV2:
-		return v2Size, v2Data
+		return V2Size, V2Data
 	case LayoutV1:
-		return 1, 5
+		return V1Size, V1Data
 	}
 	switch {
 	case typ&TypeString != 0 || typ&TypeBytes != 0:
-		return 1, 5
+		return V1Size, V1Data
 	case typ&TypeFloat != 0:
-		return 4, 20
+		return V0FloatSize, V0FloatData
 	case typ&TypeDouble != 0:
-		return 8, 40
+		return V0DoubleSize, V0DoubleData
 	}
-	return 1, 5
+	return V1Size, V1Data
 }
 
 // nextFlags is the flags byte after a write of typ: kMemoryChanged toggled, the type bit set.

@@ -1,3 +1,5 @@
+// The lock words of layout v2 (the stream's write lock, the queue's producer and consumer locks):
+// waiting for one, taking it, and taking it over from a holder that died.
 package goshm
 
 import (
@@ -8,11 +10,11 @@ import (
 	"time"
 )
 
-// The v2 lock word (offset 16) is 0 when free and non-zero when held. libsharedmemory stores 1;
-// this engine stores its process id, so that a waiter can tell a holder that died (SIGKILL in the
-// middle of a write) from one that is merely slow, and take the lock over.
+// A lock word is 0 when free and non-zero when held. libsharedmemory stores 1; this engine stores
+// its process id, so that a waiter can tell a holder that died (SIGKILL in the middle of a write)
+// from one that is merely slow, and take the lock over.
 
-// DefaultLockTimeout bounds every wait for the lock unless StreamOptions says otherwise.
+// DefaultLockTimeout bounds every wait for a lock unless StreamOptions or QueueOptions say otherwise.
 const DefaultLockTimeout = time.Second
 
 // lockGrace is how long a holder must be seen dead before its lock is taken over, so that a
@@ -49,7 +51,7 @@ func (w *waiter) pause(timeout time.Duration, holder uint32, canTakeOver bool) (
 	if w.start.IsZero() {
 		w.start = now
 	}
-	if canTakeOver && holder != 0 && holder != anonymousHolder && !pidAlive(holder) {
+	if canTakeOver && holder != 0 && holder != anonymousHolder && !sys.pidAlive(holder) {
 		if w.dead != holder {
 			w.dead, w.deadSince = holder, now
 		} else if now.Sub(w.deadSince) >= lockGrace {
@@ -77,50 +79,37 @@ func holderName(holder uint32) string {
 	return "process " + strconv.FormatUint(uint64(holder), 10)
 }
 
-func (s *Stream) lockTimeoutError(holder uint32) error {
-	return newError(KindLockTimeout, s.seg.name,
-		"lock of shared memory segment %q is held by %s; gave up after %d ms",
-		s.seg.name, holderName(holder), s.lockTimeout.Milliseconds())
-}
-
-func (s *Stream) lockWord() *uint32 { return s.word(v2Lock) }
-
-// lock takes the v2 write lock, waiting at most lockTimeout.
-func (s *Stream) lock() error {
-	w := s.lockWord()
+// acquireWord takes the lock word w for this process, waiting at most timeout. A holder seen
+// dead for lockGrace is handed to seize, which tries to take the word over from it and repair
+// what it left, and reports whether the caller now holds the word; seize is only called on that
+// slow path, so an uncontended acquire is one compare-and-swap. On timeout, holder is who held the
+// word last, for the caller's message.
+func acquireWord(w *uint32, timeout time.Duration, seize func(dead uint32) (held bool, err error)) (holder uint32, timedOut bool, err error) {
 	if atomic.CompareAndSwapUint32(w, 0, ownTag) {
-		return nil
+		return 0, false, nil
 	}
 	var wt waiter
 	for {
-		holder := atomic.LoadUint32(w)
+		holder = atomic.LoadUint32(w)
 		if holder == 0 {
 			if atomic.CompareAndSwapUint32(w, 0, ownTag) {
-				return nil
+				return 0, false, nil
 			}
 			continue
 		}
-		takeOver, timedOut := wt.pause(s.lockTimeout, holder, true)
+		takeOver, timedOut := wt.pause(timeout, holder, true)
 		if timedOut {
-			return s.lockTimeoutError(holder)
+			return holder, true, nil
 		}
-		if takeOver && s.takeOver(holder) {
-			return nil
+		if !takeOver {
+			continue
+		}
+		held, err := seize(holder)
+		if err != nil {
+			return holder, false, err
+		}
+		if held {
+			return 0, false, nil
 		}
 	}
-}
-
-func (s *Stream) unlock() { atomic.StoreUint32(s.lockWord(), 0) }
-
-// takeOver seizes the lock from a dead holder. The holder died inside a write, so the payload may
-// be half written: it is replaced by an empty payload with no type bit under a new revision, so no
-// reader ever sees the torn bytes as a message. It returns false if someone else got there first.
-func (s *Stream) takeOver(dead uint32) bool {
-	if !atomic.CompareAndSwapUint32(s.lockWord(), dead, ownTag) {
-		return false
-	}
-	putU32(s.mem[v2Size:], 0)
-	s.mem[0] = nextFlags(s.mem[0], 0)
-	atomic.AddUint32(s.word(v2Revision), 1)
-	return true
 }

@@ -1,9 +1,8 @@
+// The rules for a segment name, checked before any system call sees it. MaxNameLen, the OS's
+// limit, sits in the file of each OS.
 package goshm
 
 import "strings"
-
-// MaxNameLen is the longest name accepted, in bytes: NAME_MAX of the /dev/shm file system.
-const MaxNameLen = 255
 
 // ValidateName checks a segment name before any system call sees it. The JavaScript layer checks
 // the same rules first (with friendlier messages); this is the engine's own guard.

@@ -56,7 +56,7 @@ func qWantKind(t testing.TB, err error, k Kind) *Error {
 	if err == nil {
 		t.Fatalf("got no error, want kind %d", k)
 	}
-	e, ok := err.(*Error)
+	e, ok := AsError(err)
 	if !ok {
 		t.Fatalf("error %T %v is not a *goshm.Error", err, err)
 	}
@@ -394,7 +394,7 @@ func TestQueueOpenArguments(t *testing.T) {
 		{"missing", OpenOptions{}, QueueOptions{Layout: LayoutV2}, KindOS},
 	} {
 		_, err := OpenQueue(name, c.o, c.qo)
-		if e, ok := err.(*Error); !ok || e.Kind != c.kind {
+		if e, ok := AsError(err); !ok || e.Kind != c.kind {
 			t.Errorf("%s: got %v, want kind %d", c.what, err, c.kind)
 		}
 	}
@@ -513,7 +513,7 @@ func TestQueueCorruptHeader(t *testing.T) {
 				if q != nil {
 					q.Close()
 				}
-				if e, ok := err.(*Error); !ok || e.Kind != KindLayout || e.Code() != "ERR_SHM_LAYOUT" || !strings.Contains(e.Msg, name) {
+				if e, ok := AsError(err); !ok || e.Kind != KindLayout || e.Code() != "ERR_SHM_LAYOUT" || !strings.Contains(e.Msg, name) {
 					t.Errorf("%s: got %v, want a KindLayout error naming the segment", c.what, err)
 				}
 				if !bytes.Equal(img, qFile(t, name)) {
@@ -683,7 +683,7 @@ func qDeadPid(t *testing.T) uint32 {
 		t.Skipf("cannot run true: %v", err)
 	}
 	pid := uint32(cmd.Process.Pid)
-	if pidAlive(pid) {
+	if sys.pidAlive(pid) {
 		t.Skipf("pid %d was reused already", pid)
 	}
 	return pid
@@ -1057,7 +1057,7 @@ func FuzzQueueOpenDequeue(f *testing.F) {
 			if err == nil {
 				return false
 			}
-			e, ok := err.(*Error)
+			e, ok := AsError(err)
 			if !ok {
 				t.Fatalf("%s: error %T %v is not a *goshm.Error", what, err, err)
 			}

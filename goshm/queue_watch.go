@@ -1,19 +1,23 @@
+// Waiting on a queue: watching its count, and the wake-ups that make such waits cheap.
 package goshm
 
 import (
+	"runtime/debug"
 	"sync/atomic"
 	"time"
 )
 
-// Waiting on a queue. Consumers wait while it is empty and producers while it is full, so only
-// the transitions out of those states need a wake-up: a producer that makes the count leave 0,
-// and a consumer that makes it leave capacity, wake the count word's futex. Operations in between
-// make no system call. Peers that never wake anyone (the C++ library) are noticed within the
-// watcher's poll interval.
+// Consumers wait while the queue is empty and producers while it is full, so only the transitions
+// out of those states need a wake-up: a producer that makes the count leave 0, and a consumer that
+// makes it leave capacity, wake the count word's futex. Operations in between make no system
+// call. Peers that never wake anyone (the C++ library) are noticed within the watcher's poll
+// interval.
 
-// Watch starts a goroutine that calls notify with the new count each time it changes (calls
-// coalesce, as for Stream.Watch). Stop the watcher (or Close the queue) to end it.
-func (q *Queue) Watch(poll time.Duration, notify func(count uint32)) (*Watcher, error) {
+// Watch starts a goroutine that calls notify(count, false) with the new count each time it
+// changes, and notify(count, true) once when the watch ends (calls coalesce and end as for
+// Stream.Watch): on Stop, on the queue's Close, or when the segment faults.
+func (q *Queue) Watch(poll time.Duration, notify func(count uint32, ended bool)) (w *Watcher, err error) {
+	defer recoverFault(q.seg.name, &err, debug.SetPanicOnFault(true))
 	if q.mem == nil {
 		return nil, q.closedError()
 	}
@@ -27,6 +31,6 @@ func (q *Queue) countAdded(delta uint32) {
 	after := atomic.AddUint32(w, delta)
 	before := after - delta
 	if before == 0 || before == q.capacity {
-		futexWake(w)
+		sys.wake(w)
 	}
 }

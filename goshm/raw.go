@@ -1,3 +1,5 @@
+// Raw access to a segment (libsharedmemory's Memory, Python's SharedMemory): the caller owns the
+// bytes' meaning.
 package goshm
 
 import (
@@ -5,9 +7,8 @@ import (
 	"unsafe"
 )
 
-// Raw access to a segment (libsharedmemory's Memory, Python's SharedMemory): the caller owns the
-// bytes' meaning. A raw Segment can be shared by several owners (the JavaScript object and the
-// ArrayBuffer over the mapping), so it counts references and unmaps when the last one goes.
+// A raw Segment can be shared by several owners (the JavaScript object and the ArrayBuffer over
+// the mapping), so it counts references and unmaps when the last one goes.
 
 // Retain adds a reference to a Segment opened by Open (which starts with one).
 func (s *Segment) Retain() { s.refs.Add(1) }
@@ -31,7 +32,7 @@ func (s *Segment) Base() unsafe.Pointer {
 // ReadAt copies len(dst) bytes at off into dst. A range outside the segment is a KindArg error,
 // a segment truncated by another process a KindFault error.
 func (s *Segment) ReadAt(dst []byte, off int64) (err error) {
-	defer s.guard(&err, debug.SetPanicOnFault(true))
+	defer recoverFault(s.name, &err, debug.SetPanicOnFault(true))
 	if err := s.checkRange(off, len(dst)); err != nil {
 		return err
 	}
@@ -41,7 +42,7 @@ func (s *Segment) ReadAt(dst []byte, off int64) (err error) {
 
 // WriteAt copies src into the segment at off.
 func (s *Segment) WriteAt(src []byte, off int64) (err error) {
-	defer s.guard(&err, debug.SetPanicOnFault(true))
+	defer recoverFault(s.name, &err, debug.SetPanicOnFault(true))
 	if err := s.checkRange(off, len(src)); err != nil {
 		return err
 	}
@@ -61,11 +62,4 @@ func (s *Segment) checkRange(off int64, n int) error {
 			"range [%d, %d) is outside shared memory segment %q of %d bytes", off, off+int64(n), s.name, len(s.mem))
 	}
 	return nil
-}
-
-func (s *Segment) guard(err *error, panicOnFault bool) {
-	debug.SetPanicOnFault(panicOnFault)
-	if r := recover(); r != nil {
-		*err = panicError(s.name, r)
-	}
 }

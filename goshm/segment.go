@@ -1,8 +1,11 @@
+// Named shared memory segments: the portable part of opening, closing and removing one. The OS
+// does the work through sys (os.go).
 package goshm
 
 import (
+	"errors"
+	"io/fs"
 	"sync/atomic"
-	"syscall"
 )
 
 // DefaultMode is the permission of a segment this module creates: owner read/write only.
@@ -52,7 +55,7 @@ func Open(name string, o OpenOptions) (*Segment, error) {
 	if o.Mode == 0 {
 		o.Mode = DefaultMode
 	}
-	s, err := osOpen(name, o)
+	s, err := sys.open(name, o)
 	if err != nil {
 		return nil, err
 	}
@@ -78,7 +81,7 @@ func (s *Segment) Close() error {
 	if !s.closed.CompareAndSwap(false, true) {
 		return nil
 	}
-	err := osUnmap(s.mem)
+	err := sys.unmap(s.mem)
 	s.mem = nil
 	if s.unlink {
 		// Someone else may have removed the name already; that is what we wanted anyway.
@@ -89,7 +92,13 @@ func (s *Segment) Close() error {
 	return err
 }
 
-func isNotExist(err error) bool {
-	e, ok := err.(*Error)
-	return ok && e.Kind == KindOS && e.Errno == syscall.ENOENT
+// Unlink removes a segment's name; processes that have it mapped keep their mapping.
+func Unlink(name string) error {
+	if err := ValidateName(name); err != nil {
+		return err
+	}
+	return sys.unlink(name)
 }
+
+// isNotExist reports a segment that is not there, in the words of whatever OS said so.
+func isNotExist(err error) bool { return errors.Is(err, fs.ErrNotExist) }

@@ -1,20 +1,16 @@
+// Segments on Linux: files under /dev/shm, opened, sized and mapped with the plain system calls.
+
 //go:build linux
 
 package goshm
 
-import (
-	"bytes"
-	"os"
-	"strconv"
-
-	"golang.org/x/sys/unix"
-)
+import "golang.org/x/sys/unix"
 
 // shm_open(3) on Linux is open(2) under /dev/shm with O_NOFOLLOW|O_CLOEXEC; calling open directly
 // gives the same file and lets us report the real errno.
 const shmDir = "/dev/shm/"
 
-func osOpen(name string, o OpenOptions) (*Segment, error) {
+func (osImpl) open(name string, o OpenOptions) (*Segment, error) {
 	path := shmDir + name
 	access := unix.O_RDWR
 	prot := unix.PROT_READ | unix.PROT_WRITE
@@ -116,48 +112,9 @@ func reserve(fd int, size int64) error {
 	return err
 }
 
-func osUnmap(mem []byte) error {
-	if mem == nil {
-		return nil
-	}
-	if err := unix.Munmap(mem); err != nil {
-		return osError("", "munmap", err)
-	}
-	return nil
-}
-
-// Unlink removes a segment's name; processes that have it mapped keep their mapping.
-func Unlink(name string) error {
-	if err := ValidateName(name); err != nil {
-		return err
-	}
+func (osImpl) unlink(name string) error {
 	if err := unix.Unlink(shmDir + name); err != nil {
 		return osError(name, "unlink", err)
 	}
 	return nil
-}
-
-// pidAlive reports whether a process with this id exists and is not a zombie: a holder killed
-// but not yet reaped by its parent still answers kill(pid, 0), yet will never release a lock.
-// (EPERM means it exists but is not ours.)
-func pidAlive(pid uint32) bool {
-	if pid == 0 || pid > 1<<22 {
-		return false
-	}
-	if err := unix.Kill(int(pid), 0); err != nil && err != unix.EPERM {
-		return false
-	}
-	stat, err := os.ReadFile("/proc/" + strconv.FormatUint(uint64(pid), 10) + "/stat")
-	if err != nil {
-		return true // no /proc to ask: trust kill
-	}
-	// The state is the first field after the command name, which is in parentheses and may
-	// itself contain ") ".
-	if i := bytes.LastIndexByte(stat, ')'); i >= 0 && i+2 < len(stat) {
-		switch stat[i+2] {
-		case 'Z', 'X', 'x':
-			return false
-		}
-	}
-	return true
 }

@@ -1,8 +1,8 @@
+// Streams: one value at a time in a segment, in libsharedmemory's layouts v2, v1 and v0.
 package goshm
 
 import (
 	"encoding/binary"
-	"runtime"
 	"runtime/debug"
 	"sync/atomic"
 	"time"
@@ -65,7 +65,7 @@ func OpenStream(name string, o OpenOptions, so StreamOptions) (*Stream, error) {
 	if err != nil {
 		return nil, err
 	}
-	s, err := NewStream(seg, so)
+	s, err := newStream(seg, so)
 	if err != nil {
 		seg.Close()
 		return nil, err
@@ -73,8 +73,8 @@ func OpenStream(name string, o OpenOptions, so StreamOptions) (*Stream, error) {
 	return s, nil
 }
 
-// NewStream puts a Stream over an open segment, which the Stream then owns.
-func NewStream(seg *Segment, o StreamOptions) (*Stream, error) {
+// newStream puts a Stream over an open segment, which the Stream then owns.
+func newStream(seg *Segment, o StreamOptions) (*Stream, error) {
 	if !o.Layout.Valid() {
 		return nil, newError(KindArg, seg.name, "unknown layout %d", int(o.Layout))
 	}
@@ -97,7 +97,8 @@ func (s *Stream) Segment() *Segment { return s.seg }
 // Layout is the stream's wire layout.
 func (s *Stream) Layout() Layout { return s.layout }
 
-// Close releases the mapping (and removes the name if the segment was opened with Unlink).
+// Close ends the stream's watchers (each with its ended call) and then releases the mapping (and
+// removes the name if the segment was opened with Unlink). Closing twice is not an error.
 func (s *Stream) Close() error {
 	s.watchers.stopAll()
 	s.mem = nil
@@ -121,7 +122,7 @@ func getU32(b []byte) uint32    { return binary.LittleEndian.Uint32(b) }
 // Write stores p as the payload, with type bit typ, and toggles kMemoryChanged. A payload that
 // does not fit is a KindTooLarge error and leaves the segment untouched.
 func (s *Stream) Write(typ uint8, p []byte) (err error) {
-	defer s.guard(&err, debug.SetPanicOnFault(true))
+	defer recoverFault(s.seg.name, &err, debug.SetPanicOnFault(true))
 	if s.mem == nil {
 		return s.closedError()
 	}
@@ -142,10 +143,10 @@ func (s *Stream) Write(typ uint8, p []byte) (err error) {
 		putU32(mem[sizeAt:], uint32(len(p)))
 		mem[0] = nextFlags(mem[0], typ)
 		// The revision moves last: a reader that sees it move sees the whole write.
-		rev := s.word(v2Revision)
+		rev := s.word(V2Revision)
 		atomic.AddUint32(rev, 1)
-		if mem[hintRevision] != 0 {
-			futexWake(rev)
+		if mem[V2HintRevision] != 0 {
+			sys.wake(rev)
 		}
 		return nil
 	}
@@ -161,7 +162,7 @@ func (s *Stream) Write(typ uint8, p []byte) (err error) {
 // and reads again. typ only matters for layout v0, where it decides where the payload sits; 0
 // there means the type in the flags byte.
 func (s *Stream) Read(typ uint8, dst []byte) (n int, flags uint8, err error) {
-	defer s.guard(&err, debug.SetPanicOnFault(true))
+	defer recoverFault(s.seg.name, &err, debug.SetPanicOnFault(true))
 	if s.mem == nil {
 		return 0, 0, s.closedError()
 	}
@@ -196,7 +197,7 @@ func (s *Stream) Read(typ uint8, dst []byte) (n int, flags uint8, err error) {
 // other, and never return a torn payload.
 func (s *Stream) readV2(dst []byte) (n int, flags uint8, err error) {
 	mem := s.mem
-	rev, lock := s.word(v2Revision), s.lockWord()
+	rev, lock := s.word(V2Revision), s.lockWord()
 	var wt waiter
 	for {
 		r := atomic.LoadUint32(rev)
@@ -212,15 +213,15 @@ func (s *Stream) readV2(dst []byte) (n int, flags uint8, err error) {
 			continue
 		}
 		flags = mem[0]
-		size := getU32(mem[v2Size:])
-		valid := int64(size) <= int64(len(mem)-v2Data)
+		size := getU32(mem[V2Size:])
+		valid := int64(size) <= int64(len(mem)-V2Data)
 		if valid && int(size) <= len(dst) {
-			copyCached(dst, mem[v2Data:v2Data+int(size)])
+			copyCached(dst, mem[V2Data:V2Data+int(size)])
 		}
 		loadFence()
 		if atomic.LoadUint32(lock) == 0 && atomic.LoadUint32(rev) == r {
 			if !valid {
-				return 0, 0, s.layoutError(size, v2Data)
+				return 0, 0, s.layoutError(size, V2Data)
 			}
 			if int(size) <= len(dst) {
 				s.reader.Seen, s.reader.HasRead = r, 1
@@ -235,33 +236,11 @@ func (s *Stream) readV2(dst []byte) (n int, flags uint8, err error) {
 
 // Flags returns the flags byte.
 func (s *Stream) Flags() (f uint8, err error) {
-	defer s.guard(&err, debug.SetPanicOnFault(true))
+	defer recoverFault(s.seg.name, &err, debug.SetPanicOnFault(true))
 	if s.mem == nil {
 		return 0, s.closedError()
 	}
 	return s.mem[0], nil
-}
-
-// guard runs deferred on every path that touches the mapping. With SetPanicOnFault set, a SIGBUS
-// or SIGSEGV from a segment another process truncated becomes a panic, which is turned here into
-// a KindFault error so the host process lives on.
-func (s *Stream) guard(err *error, panicOnFault bool) {
-	debug.SetPanicOnFault(panicOnFault)
-	if r := recover(); r != nil {
-		*err = panicError(s.seg.name, r)
-	}
-}
-
-// panicError turns a recovered panic into an Error: a memory fault is KindFault, anything else
-// is an engine bug reported as KindInternal.
-func panicError(name string, r any) error {
-	if re, ok := r.(runtime.Error); ok {
-		if _, isFault := re.(interface{ Addr() uintptr }); isFault {
-			return newError(KindFault, name,
-				"shared memory segment %q faulted on access (truncated or removed by another process?): %v", name, re)
-		}
-	}
-	return newError(KindInternal, name, "internal error on shared memory segment %q: %v", name, r)
 }
 
 func (s *Stream) closedError() error {

@@ -84,13 +84,13 @@ func attach(t testing.TB, name string, so goshm.StreamOptions) *goshm.Stream {
 	return s
 }
 
-// wantKind fails unless err is a *goshm.Error (unwrapped: the C ABI type-asserts it) of kind k.
+// wantKind fails unless err is (or wraps) a *goshm.Error of kind k.
 func wantKind(t testing.TB, err error, k goshm.Kind) *goshm.Error {
 	t.Helper()
 	if err == nil {
 		t.Fatalf("got no error, want kind %d", k)
 	}
-	e, ok := err.(*goshm.Error)
+	e, ok := goshm.AsError(err)
 	if !ok {
 		t.Fatalf("error %q is a %T, want *goshm.Error of kind %d", err, err, k)
 	}
@@ -386,7 +386,7 @@ func TestReadOnlyStream(t *testing.T) {
 			if after := fileBytes(t, name); !bytes.Equal(before, after) {
 				t.Fatalf("a refused write changed the segment\nbefore %x\n after %x", before, after)
 			}
-			e, ok := err.(*goshm.Error)
+			e, ok := goshm.AsError(err)
 			if !ok {
 				t.Fatalf("error %q is a %T", err, err)
 			}
@@ -508,6 +508,9 @@ func TestOpenMissing(t *testing.T) {
 	e := wantKind(t, err, goshm.KindOS)
 	if e.Errno != syscall.ENOENT || e.Code() != "ENOENT" {
 		t.Errorf("Errno %v, Code() %q; want ENOENT", e.Errno, e.Code())
+	}
+	if !errors.Is(err, syscall.ENOENT) || !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("errors.Is(%v, ENOENT / os.ErrNotExist) is false: Unwrap should give the errno", err)
 	}
 	if e.Segment != name || !strings.Contains(e.Msg, name) {
 		t.Errorf("error %q (Segment %q) does not name the segment %q", e.Msg, e.Segment, name)
@@ -664,8 +667,15 @@ func TestNameValidation(t *testing.T) {
 			wantKind(t, err, goshm.KindArg)
 			_, err = goshm.OpenStream(tc.name, goshm.OpenOptions{Size: 64, Create: true}, v2opts)
 			wantKind(t, err, goshm.KindArg)
-			wantKind(t, goshm.ValidateName(tc.name), goshm.KindArg)
+			want := wantKind(t, goshm.ValidateName(tc.name), goshm.KindArg)
 			wantKind(t, goshm.Unlink(tc.name), goshm.KindArg)
+			// Queues leave the check to Open, before anything is looked at or created.
+			for _, o := range []goshm.OpenOptions{{Create: true}, {}} {
+				_, err = goshm.OpenQueue(tc.name, o, goshm.QueueOptions{Layout: goshm.LayoutV2, Capacity: 2, MaxMessageSize: 8})
+				if e := wantKind(t, err, goshm.KindArg); e.Msg != want.Msg {
+					t.Errorf("OpenQueue (create %v): %q; want ValidateName's %q", o.Create, e.Msg, want.Msg)
+				}
+			}
 		})
 	}
 	entries, err := os.ReadDir(shmDir)

@@ -1,3 +1,5 @@
+// Watchers: a goroutine that reports the changes of one 32-bit word of a mapping (a v2 stream's
+// revision or ack, a queue's count) until it is stopped, its owner closes, or the mapping faults.
 package goshm
 
 import (
@@ -8,40 +10,21 @@ import (
 	"unsafe"
 )
 
-// Change detection for layout v2. The revision (offset 4) moves at the end of every write and the
-// ack (offset 8) whenever a reader marks a message read. A Watcher waits on one of these words
-// with a futex and reports each change. Two of the three padding bytes of the v2 header are used
-// as hints "someone is futex-waiting on this word": byte 1 for the revision, byte 2 for the ack.
-// This engine's writers (and markAsRead) issue a wake only when the hint is set, so an unwatched
-// write costs one byte load more. Peers that never wake anyone (the C++ library ignores these
-// bytes) are still noticed, because every wait is bounded by the poll interval.
-
-// Field is a watchable word of the v2 header.
-type Field int
-
-const (
-	FieldRevision Field = 0
-	FieldAck      Field = 1
-)
-
-const (
-	hintRevision = 1
-	hintAck      = 2
-)
-
 // DefaultPollInterval bounds how late a change by a peer that does not wake us is noticed.
 const DefaultPollInterval = 2 * time.Millisecond
 
-// Watcher runs one goroutine that reports changes of a 32-bit word of a mapping until Stop.
+// Watcher runs one goroutine that calls its notify function: notify(value, false) after the word
+// changed, then exactly once notify(value, true) when the watcher ends, whatever ends it.
 type Watcher struct {
-	seg   *Segment
-	mem   []byte
-	addr  *uint32
-	hint  int // index of the byte that tells wakers someone waits, or -1
-	owner *watchSet
-	stop  atomic.Bool
-	done  chan struct{}
-	err   error
+	seg      *Segment
+	mem      []byte
+	addr     *uint32
+	hint     int // index of the byte that tells wakers someone waits, or -1
+	baseline uint32
+	owner    *watchSet
+	stop     atomic.Bool
+	done     chan struct{} // closed after the ended call has returned
+	err      error         // why the goroutine ended: nil, or the fault; read after done
 }
 
 // watchSet is the watchers of one Stream or Queue, stopped together when it closes.
@@ -50,8 +33,9 @@ type watchSet struct {
 	m  map[*Watcher]struct{}
 }
 
-// start runs a watcher on the word at off of seg's mapping.
-func (ws *watchSet) start(seg *Segment, off, hint int, poll time.Duration, notify func(uint32)) *Watcher {
+// start runs a watcher on the word at off of seg's mapping. The caller guards against faults:
+// the baseline is read here.
+func (ws *watchSet) start(seg *Segment, off, hint int, poll time.Duration, notify func(uint32, bool)) *Watcher {
 	if poll <= 0 {
 		poll = DefaultPollInterval
 	}
@@ -61,19 +45,21 @@ func (ws *watchSet) start(seg *Segment, off, hint int, poll time.Duration, notif
 	}
 	w := &Watcher{seg: seg, mem: mem, addr: (*uint32)(unsafe.Pointer(&mem[off])), hint: hint, owner: ws,
 		done: make(chan struct{})}
+	// The baseline is taken here, before Watch returns, not when the goroutine first runs: a
+	// change made between the two would otherwise become the baseline and never be reported.
+	w.baseline = atomic.LoadUint32(w.addr)
 	ws.mu.Lock()
 	if ws.m == nil {
 		ws.m = make(map[*Watcher]struct{})
 	}
 	ws.m[w] = struct{}{}
 	ws.mu.Unlock()
-	// The baseline is taken here, before Watch returns, not when the goroutine first runs: a
-	// change made between the two would otherwise become the baseline and never be reported.
-	go w.run(atomic.LoadUint32(w.addr), poll, notify)
+	go w.run(poll, notify)
 	return w
 }
 
-// stopAll ends every watcher; Close calls it before unmapping.
+// stopAll ends every watcher; Close calls it before unmapping, so each ended call still finds
+// the mapping in place.
 func (ws *watchSet) stopAll() {
 	ws.mu.Lock()
 	all := make([]*Watcher, 0, len(ws.m))
@@ -86,100 +72,24 @@ func (ws *watchSet) stopAll() {
 	}
 }
 
-// Revision is the current revision (layout v2 only).
-func (s *Stream) Revision() (rev uint32, err error) {
-	defer s.guard(&err, debug.SetPanicOnFault(true))
-	if err := s.needV2("revision"); err != nil {
-		return 0, err
-	}
-	return atomic.LoadUint32(s.word(v2Revision)), nil
-}
+// Baseline is the word's value when the watch started: the changes after it are reported.
+func (w *Watcher) Baseline() uint32 { return w.baseline }
 
-// Ack is the revision a reader last marked as read (layout v2 only).
-func (s *Stream) Ack() (ack uint32, err error) {
-	defer s.guard(&err, debug.SetPanicOnFault(true))
-	if err := s.needV2("ack"); err != nil {
-		return 0, err
-	}
-	return atomic.LoadUint32(s.word(v2Ack)), nil
-}
-
-// HasNewData reports whether the revision differs from the one this stream last read.
-func (s *Stream) HasNewData() (bool, error) {
-	rev, err := s.Revision()
-	return err == nil && rev != s.reader.Seen, err
-}
-
-// Seen is the revision of the value this stream last read (0 before its first read).
-func (s *Stream) Seen() uint32 { return s.reader.Seen }
-
-// MarkAsRead stores into ack the revision of the value this stream last read (the current
-// revision if it has read nothing), and wakes writers waiting for it.
-func (s *Stream) MarkAsRead() (err error) {
-	defer s.guard(&err, debug.SetPanicOnFault(true))
-	if err := s.needV2("markAsRead"); err != nil {
-		return err
-	}
-	rev := s.reader.Seen
-	if s.reader.HasRead == 0 {
-		rev = atomic.LoadUint32(s.word(v2Revision))
-	}
-	ack := s.word(v2Ack)
-	atomic.StoreUint32(ack, rev)
-	if s.mem[hintAck] != 0 {
-		futexWake(ack)
-	}
-	return nil
-}
-
-// IsMessageRead reports whether ack == revision: a reader has marked the latest write as read.
-func (s *Stream) IsMessageRead() (read bool, err error) {
-	defer s.guard(&err, debug.SetPanicOnFault(true))
-	if err := s.needV2("isMessageRead"); err != nil {
-		return false, err
-	}
-	return atomic.LoadUint32(s.word(v2Ack)) == atomic.LoadUint32(s.word(v2Revision)), nil
-}
-
-func (s *Stream) needV2(what string) error {
-	if s.mem == nil {
-		return s.closedError()
-	}
-	if s.layout != LayoutV2 {
-		return newError(KindUnsupported, s.seg.name,
-			"%s needs layout v2; shared memory segment %q uses layout %s, which has no revision or ack",
-			what, s.seg.name, s.layout)
-	}
-	return nil
-}
-
-// Watch starts a goroutine that calls notify with the new value each time the field changes.
-// notify runs on that goroutine; calls are never concurrent. Changes that happen while notify
-// runs are coalesced: the next call carries the latest value. Stop the watcher (or Close the
-// stream) to end it.
-func (s *Stream) Watch(f Field, poll time.Duration, notify func(value uint32)) (*Watcher, error) {
-	if err := s.needV2("watching"); err != nil {
-		return nil, err
-	}
-	off, hint := v2Revision, hintRevision
-	if f == FieldAck {
-		off, hint = v2Ack, hintAck
-	}
-	return s.watchers.start(s.seg, off, hint, poll, notify), nil
-}
-
-func (w *Watcher) run(last uint32, poll time.Duration, notify func(uint32)) {
+func (w *Watcher) run(poll time.Duration, notify func(uint32, bool)) {
 	defer close(w.done)
-	w.err = w.loop(last, poll, notify)
-	if w.err != nil && !w.stop.Load() {
-		// The segment faulted under us (truncated or removed). One last notification makes the
-		// receiver look again, meet the fault itself and fail its waits, instead of waiting on a
-		// watcher that has ended.
-		notify(0)
+	last, err := w.loop(poll, notify)
+	if err != nil {
+		// The segment faulted under us (truncated or removed). The ended call still comes: the
+		// receiver looks again and meets the fault itself, instead of waiting on a watcher that
+		// has ended.
+		last = 0
 	}
+	w.err = err
+	notify(last, true)
 }
 
-// loop ends when stopped, or with a KindFault error when the segment is truncated under it.
+// loop reports changes until stopped, and returns the word's value then; it ends early with a
+// KindFault error when the segment is truncated under it.
 //
 // Comparing values alone would miss changes that undo each other between two looks (a queue's
 // count going 3 -> 4 -> 3 while a waiting producer is being notified: its retry found the queue
@@ -187,8 +97,9 @@ func (w *Watcher) run(last uint32, poll time.Duration, notify func(uint32)) {
 // moved between our look and the wait, notifies too; and after any notification one more follows
 // at the next poll timeout, which covers a wake sent while we were busy notifying. The receiver
 // re-checks the real state each time, so extra notifications only cost a look.
-func (w *Watcher) loop(last uint32, poll time.Duration, notify func(uint32)) (err error) {
-	defer w.seg.guard(&err, debug.SetPanicOnFault(true))
+func (w *Watcher) loop(poll time.Duration, notify func(uint32, bool)) (last uint32, err error) {
+	defer recoverFault(w.seg.name, &err, debug.SetPanicOnFault(true))
+	last = w.baseline
 	confirm := false
 	for !w.stop.Load() {
 		if w.hint >= 0 && w.mem[w.hint] == 0 {
@@ -197,30 +108,31 @@ func (w *Watcher) loop(last uint32, poll time.Duration, notify func(uint32)) (er
 		v := atomic.LoadUint32(w.addr)
 		if v != last {
 			last, confirm = v, true
-			notify(v)
+			notify(v, false)
 			continue
 		}
-		woken := futexWait(w.addr, v, poll)
+		woken := sys.wait(w.addr, v, poll)
 		if w.stop.Load() {
 			break
 		}
 		if woken || confirm {
 			confirm = woken
-			notify(atomic.LoadUint32(w.addr))
+			notify(atomic.LoadUint32(w.addr), false)
 		}
 	}
 	// Writers stop paying for wake-ups; other watchers set the hint again within one poll interval.
 	if w.hint >= 0 {
 		w.mem[w.hint] = 0
 	}
-	return nil
+	return atomic.LoadUint32(w.addr), nil
 }
 
-// Stop ends the watcher and waits for its goroutine, so notify is never called after Stop
-// returns. Stopping twice is fine.
+// Stop ends the watcher and waits for its goroutine, so that the ended call has returned, and
+// notify is never called again, once Stop returns. It returns the fault that ended the watcher
+// first, if one did. Stopping twice is fine. Stop must not be called from notify.
 func (w *Watcher) Stop() error {
 	if w.stop.CompareAndSwap(false, true) {
-		futexWake(w.addr) // wakes every waiter on the word, in every process: they re-check and wait again
+		sys.wake(w.addr) // wakes every waiter on the word, in every process: they re-check and wait again
 	}
 	<-w.done
 	w.owner.mu.Lock()

@@ -1,26 +1,25 @@
-// Loads the compiled addon (build/Release, or build/Debug for a debug build) once per thread.
+// Loads the compiled addon (build/Release, or build/Debug for a debug build) once per thread, and
+// hands it the error factory it builds its errors with. native.constants are the facts of goshm.h.
 'use strict';
 const path = require('path');
+const errors = require('./errors');
 
 function load() {
-  const errors = [];
+  const tried = [];
   for (const type of ['Release', 'Debug']) {
     const file = path.join(__dirname, '..', 'build', type, 'node_libsharedmemory.node');
     try {
       return require(file);
     } catch (err) {
       if (err.code !== 'MODULE_NOT_FOUND') throw err;
-      errors.push(file);
+      tried.push(file);
     }
   }
-  const err = new Error(
-    `node-libsharedmemory: the native addon is not built (looked for ${errors.join(' and ')}); ` +
-      'run `npm run rebuild` in the package folder (needs Go, a C++ compiler and Python).');
-  err.code = 'ERR_SHM_NOT_BUILT';
-  throw err;
+  throw errors.notBuilt(tried);
 }
 
 const native = load();
+native.setErrorFactory(errors.fromNative);
 
 // process.exit() and an uncaught exception end the process without tearing this environment
 // down, so the addon's own cleanup would not run: close what is still open (removing

@@ -1,55 +1,50 @@
 // NodeSharedMemoryQueue: libsharedmemory's SharedMemoryQueue, a bounded FIFO of messages shared by
 // any number of producers and consumers in any processes (layout v2; one of each in layout v1).
 'use strict';
-const EventEmitter = require('events');
 const native = require('./native');
 const errors = require('./errors');
 const check = require('./validate');
 const { TurnQueue } = require('./wait');
-const { Watches } = require('./watches');
+const { Attached, handleOf, watch } = require('./attached');
 
-const OPEN_CREATE = 1;
-const OPEN_UNLINK = 2;
-const QUEUE_LAYOUTS = { v2: 2, v1: 1 };
-const DEFAULT_LOCK_TIMEOUT_MS = 1000;
-const DEFAULT_POLL_INTERVAL_MS = 2;
-const MAX_U32 = 0xffffffff;
+const C = native.constants;
+const QUEUE_LAYOUTS = { v2: C.LAYOUT_V2, v1: C.LAYOUT_V1 };
 
-const registry = new FinalizationRegistry((handle) => {
-  try {
-    native.queueClose(handle);
-  } catch {
-    // Nothing to report to.
-  }
-});
+function checkEncoding(encoding) {
+  if (encoding === undefined) return 'utf8';
+  if (typeof encoding !== 'string') throw errors.invalidType('options.encoding', "'utf8' or 'buffer'", encoding);
+  if (encoding !== 'utf8' && encoding !== 'buffer') throw errors.invalidValue('options.encoding', "'utf8' or 'buffer'", encoding);
+  return encoding;
+}
 
-function checkCount(value, argument, required) {
-  if (value === undefined && !required) return 0;
-  if (typeof value !== 'number') throw errors.invalidType(argument, 'a number', value);
-  if (!Number.isInteger(value) || value < 1 || value > MAX_U32) {
-    throw errors.outOfRange(argument, `must be an integer from 1 to ${MAX_U32}`, value);
+function checkQueueLayout(layout) {
+  if (layout === undefined) return 'v2';
+  if (typeof layout !== 'string') throw errors.invalidType('options.layout', "'v2' or 'v1'", layout);
+  if (!Object.hasOwn(QUEUE_LAYOUTS, layout)) throw errors.invalidValue('options.layout', "'v2' or 'v1' (a queue has no v0 layout)", layout);
+  return layout;
+}
+
+function checkMessage(value) {
+  if (typeof value !== 'string' && !ArrayBuffer.isView(value)) {
+    throw errors.invalidType('value', 'a string, Buffer, TypedArray or DataView', value);
   }
   return value;
 }
 
-class NodeSharedMemoryQueue extends EventEmitter {
-  #handle = 0;
-  #name;
+class NodeSharedMemoryQueue extends Attached {
   #capacity;
   #maxMessageSize;
   #bytes;
   #layout;
   #persistent;
   #asString;
-  #pollInterval;
-  #watches = new Watches();
   #producers = new TurnQueue({
-    name: () => this.#name, emitter: this,
+    owner: this,
     subscribe: (notify) => this.#watch(notify),
     attempt: (value) => ({ done: this.enqueue(value) }),
   });
   #consumers = new TurnQueue({
-    name: () => this.#name, emitter: this,
+    owner: this,
     subscribe: (notify) => this.#watch(notify),
     attempt: () => {
       const value = this.dequeue();
@@ -67,30 +62,27 @@ class NodeSharedMemoryQueue extends EventEmitter {
    * @param {{layout?: 'v2'|'v1', encoding?: 'utf8'|'buffer', mode?: number, lockTimeout?: number, pollInterval?: number}} [options]
    */
   constructor(name, capacity, maxMessageSize, persistent = true, isWriter = true, options) {
-    super();
     check.checkName(name);
     check.checkBoolean(persistent, 'persistent');
     check.checkBoolean(isWriter, 'isWriter');
-    capacity = checkCount(capacity, 'capacity', isWriter);
-    maxMessageSize = checkCount(maxMessageSize, 'maxMessageSize', isWriter);
+    // 0: as the header of the existing queue says.
+    capacity = capacity === undefined && !isWriter ? 0 : check.checkCount(capacity, 'capacity');
+    maxMessageSize = maxMessageSize === undefined && !isWriter ? 0 : check.checkCount(maxMessageSize, 'maxMessageSize');
     const opts = check.checkOptions(options);
-    const layout = opts.layout === undefined ? 'v2' : opts.layout;
-    if (typeof layout !== 'string') throw errors.invalidType('options.layout', "'v2' or 'v1'", layout);
-    if (!Object.hasOwn(QUEUE_LAYOUTS, layout)) throw errors.invalidValue('options.layout', "'v2' or 'v1' (a queue has no v0 layout)", layout);
-    const encoding = opts.encoding === undefined ? 'utf8' : opts.encoding;
-    if (typeof encoding !== 'string') throw errors.invalidType('options.encoding', "'utf8' or 'buffer'", encoding);
-    if (encoding !== 'utf8' && encoding !== 'buffer') throw errors.invalidValue('options.encoding', "'utf8' or 'buffer'", encoding);
+    const layout = checkQueueLayout(opts.layout);
+    const encoding = checkEncoding(opts.encoding);
     const mode = check.checkMode(opts.mode);
-    const lockTimeout = check.checkTimeout(opts.lockTimeout, 'options.lockTimeout', DEFAULT_LOCK_TIMEOUT_MS);
-    this.#pollInterval = check.checkTimeout(opts.pollInterval, 'options.pollInterval', DEFAULT_POLL_INTERVAL_MS);
-    if (isWriter && 28 + capacity * (4 + maxMessageSize) > MAX_U32) {
-      throw errors.outOfRange('capacity', `times (4 + maxMessageSize) must stay below ${MAX_U32} bytes`, capacity);
+    const { lockTimeout, pollInterval } = check.checkEngineTimes(opts);
+    // One bound for both layouts, with the larger (v2) header, so that it does not depend on the
+    // layout (a v1 queue just under the limit is refused too).
+    if (isWriter && C.QUEUE_HEADER_V2 + capacity * (C.QUEUE_SLOT_HEAD + maxMessageSize) > C.MAX_SIZE) {
+      const limit = `times (${C.QUEUE_SLOT_HEAD} + maxMessageSize) must stay below ${C.MAX_SIZE} bytes`;
+      throw errors.outOfRange('capacity', limit, capacity);
     }
-    const flags = (isWriter ? OPEN_CREATE : 0) | (persistent ? 0 : OPEN_UNLINK);
-    const [h, cap, max, bytes] = native.queueOpen(name, capacity, maxMessageSize, flags, QUEUE_LAYOUTS[layout], mode, lockTimeout);
-    this.#handle = h;
-    registry.register(this, h, this);
-    this.#name = name;
+    const flags = (isWriter ? C.OPEN_CREATE : 0) | (persistent ? 0 : C.OPEN_UNLINK);
+    const [handle, cap, max, bytes] =
+      native.queueOpen(name, capacity, maxMessageSize, flags, QUEUE_LAYOUTS[layout], mode, lockTimeout);
+    super(handle, name, native.queueClose, pollInterval);
     this.#capacity = cap;
     this.#maxMessageSize = max;
     this.#bytes = bytes;
@@ -99,16 +91,14 @@ class NodeSharedMemoryQueue extends EventEmitter {
     this.#asString = encoding === 'utf8';
   }
 
-  get name() { return this.#name; }
   /** Number of slots. */
   get capacity() { return this.#capacity; }
   /** Largest message, in bytes. */
   get maxMessageSize() { return this.#maxMessageSize; }
   /** Messages in the queue now. */
-  get size() { return native.queueLen(this.#h()); }
+  get size() { return native.queueLen(handleOf(this)); }
   get layout() { return this.#layout; }
   get persistent() { return this.#persistent; }
-  get closed() { return this.#handle === 0; }
   /** Bytes of the segment: header plus capacity × (4 + maxMessageSize). */
   get byteLength() { return this.#bytes; }
 
@@ -117,21 +107,18 @@ class NodeSharedMemoryQueue extends EventEmitter {
 
   /** Appends a string (UTF-8) or the bytes of an ArrayBufferView. false when the queue is full. */
   enqueue(value) {
-    const h = this.#h();
-    if (typeof value !== 'string' && !ArrayBuffer.isView(value)) {
-      throw errors.invalidType('value', 'a string, Buffer, TypedArray or DataView', value);
-    }
-    return native.queueEnqueue(h, value);
+    const h = handleOf(this);
+    return native.queueEnqueue(h, checkMessage(value));
   }
 
   /** Removes and returns the oldest message (a string, or a Buffer with encoding 'buffer'); undefined when empty. */
   dequeue() {
-    return native.queueTake(this.#h(), false, this.#asString);
+    return native.queueTake(handleOf(this), false, this.#asString);
   }
 
   /** Returns the oldest message without removing it; undefined when empty. */
   peek() {
-    return native.queueTake(this.#h(), true, this.#asString);
+    return native.queueTake(handleOf(this), true, this.#asString);
   }
 
   /**
@@ -140,18 +127,13 @@ class NodeSharedMemoryQueue extends EventEmitter {
    */
   enqueueWait(value, options) {
     const wait = check.checkWaitOptions(options);
-    this.#h();
-    if (typeof value !== 'string' && !ArrayBuffer.isView(value)) {
-      throw errors.invalidType('value', 'a string, Buffer, TypedArray or DataView', value);
-    }
+    handleOf(this);
+    checkMessage(value);
     // Checked now, not when this wait reaches the head of the line behind others; rejected like
     // the same error from an enqueue attempt.
     const bytes = typeof value === 'string' ? Buffer.byteLength(value) : value.byteLength;
     if (bytes > this.#maxMessageSize) {
-      const err = new RangeError(`message of ${bytes} bytes does not fit queue ${JSON.stringify(this.#name)}: its maxMessageSize is ${this.#maxMessageSize} bytes`);
-      err.code = 'ERR_SHM_TOO_LARGE';
-      err.segment = this.#name;
-      return Promise.reject(err);
+      return Promise.reject(errors.messageTooLarge(this.name, bytes, this.#maxMessageSize));
     }
     return this.#producers.wait(value, wait).then(() => undefined);
   }
@@ -159,7 +141,7 @@ class NodeSharedMemoryQueue extends EventEmitter {
   /** Resolves with the oldest message, waiting while the queue is empty; served in call order. */
   dequeueWait(options) {
     const wait = check.checkWaitOptions(options);
-    this.#h();
+    handleOf(this);
     return this.#consumers.wait(undefined, wait);
   }
 
@@ -175,46 +157,11 @@ class NodeSharedMemoryQueue extends EventEmitter {
     }
   }
 
-  /** Lets the process exit while a wait is pending. Returns this. */
-  unref() {
-    this.#watches.setKeepAlive(false);
-    return this;
-  }
-
-  /** Undoes unref(). Returns this. */
-  ref() {
-    this.#watches.setKeepAlive(true);
-    return this;
-  }
-
-  /** Releases the mapping; removes the segment if it is not persistent. Calling it again does nothing. */
-  close() {
-    const h = this.#handle;
-    if (h === 0) return;
-    this.#handle = 0;
-    this.#watches.stopAll();
-    registry.unregister(this);
-    try {
-      native.queueClose(h);
-    } finally {
-      this.emit('close');
-    }
-  }
-
-  #h() {
-    if (this.#handle === 0) throw errors.closed(this.#name);
-    return this.#handle;
-  }
-
   // An engine watcher on the count word: notify() runs after every enqueue or dequeue that may
   // unblock a waiter (and within pollInterval of a change by a peer that wakes nobody).
   #watch(notify) {
-    return this.#watches.add(native.queueWatchStart(this.#h(), this.#pollInterval, notify));
+    return watch(this, (h, pollMs) => native.queueWatchStart(h, pollMs, notify));
   }
-}
-
-if (typeof Symbol.dispose === 'symbol') {
-  NodeSharedMemoryQueue.prototype[Symbol.dispose] = function dispose() { this.close(); };
 }
 
 module.exports = { NodeSharedMemoryQueue };

@@ -6,8 +6,7 @@ const native = require('./native');
 const errors = require('./errors');
 const check = require('./validate');
 
-const OPEN_CREATE = 1;
-const OPEN_READONLY = 4;
+const C = native.constants;
 
 const kCreate = Symbol('create');
 
@@ -46,14 +45,11 @@ class SharedMemory {
    */
   static create(name, size, options) {
     check.checkName(name);
-    if (typeof size !== 'number') throw errors.invalidType('size', 'a number', size);
-    if (!Number.isInteger(size) || size < 1 || size > check.MAX_SIZE) {
-      throw errors.outOfRange('size', `must be an integer from 1 to ${check.MAX_SIZE} bytes`, size);
-    }
+    check.checkCount(size, 'size', 'bytes');
     const opts = check.checkOptions(options);
     const mode = check.checkMode(opts.mode);
     const persistent = opts.persistent === undefined ? true : check.checkBoolean(opts.persistent, 'options.persistent');
-    return new SharedMemory(kCreate, name, size, OPEN_CREATE, mode, persistent, false);
+    return new SharedMemory(kCreate, name, size, C.OPEN_CREATE, mode, persistent, false);
   }
 
   /**
@@ -64,21 +60,16 @@ class SharedMemory {
   static open(name, options) {
     check.checkName(name);
     const opts = check.checkOptions(options);
-    let size = 0;
-    if (opts.size !== undefined) {
-      if (typeof opts.size !== 'number') throw errors.invalidType('options.size', 'a number', opts.size);
-      if (!Number.isInteger(opts.size) || opts.size < 1 || opts.size > check.MAX_SIZE) {
-        throw errors.outOfRange('options.size', `must be an integer from 1 to ${check.MAX_SIZE} bytes`, opts.size);
-      }
-      size = opts.size;
-    }
+    // 0: map the whole segment, whatever its size.
+    const size = opts.size === undefined ? 0 : check.checkCount(opts.size, 'options.size', 'bytes');
     const readOnly = opts.readOnly === undefined ? false : check.checkBoolean(opts.readOnly, 'options.readOnly');
     const persistent = opts.persistent === undefined ? true : check.checkBoolean(opts.persistent, 'options.persistent');
-    return new SharedMemory(kCreate, name, size, readOnly ? OPEN_READONLY : 0, 0o600, persistent, readOnly);
+    // The mode only applies to a segment being created, which open() never does.
+    return new SharedMemory(kCreate, name, size, readOnly ? C.OPEN_READONLY : 0, check.DEFAULT_MODE, persistent, readOnly);
   }
 
   constructor(token, name, size, flags, mode, persistent, readOnly) {
-    if (token !== kCreate) throw new TypeError('use SharedMemory.create() or SharedMemory.open()');
+    if (token !== kCreate) throw errors.privateConstructor('SharedMemory.create() or SharedMemory.open()');
     const [handle, mapped] = native.segmentOpen(name, size, flags, mode);
     this.#handle = handle;
     this.#name = name;

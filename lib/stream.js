@@ -2,79 +2,32 @@
 // (SPEC §2.1), plus close(), layouts, binary payloads, change detection and change events.
 // Arguments are checked here; the addon trusts them.
 'use strict';
-const EventEmitter = require('events');
 const { types } = require('util');
 const native = require('./native');
 const errors = require('./errors');
 const check = require('./validate');
 const { waitUntil } = require('./wait');
-const { Watches } = require('./watches');
+const { Attached, handleOf, watch } = require('./attached');
 
-const kMemoryChanged = 1;
-const kMemoryTypeString = 2;
-const kMemoryTypeFloat = 4;
-const kMemoryTypeDouble = 8;
-// Added by this project: raw bytes (writeBuffer). C++ readers see them through readString.
-const kMemoryTypeBuffer = 16;
+const C = native.constants;
 
+// Public defaults of the 0.0.9 constructors (SPEC §2.1).
 const DEFAULT_NAME = '__node-sharedmemory$';
 const DEFAULT_SIZE = 65535;
-const DEFAULT_LOCK_TIMEOUT_MS = 1000;
-const DEFAULT_POLL_INTERVAL_MS = 2;
 
-// Bits of the engine's open flags, fields and queries (goshm/cabi/goshm.h).
-const OPEN_CREATE = 1;
-const OPEN_UNLINK = 2;
-const OPEN_READONLY = 4;
-const FIELD_REVISION = 0;
-const FIELD_ACK = 1;
-const Q_REVISION = 0;
-const Q_ACK = 1;
-const Q_HAS_NEW_DATA = 2;
-const Q_MARK_AS_READ = 3;
-const Q_IS_MESSAGE_READ = 4;
-const Q_SEEN = 5;
-
-const kHandle = Symbol('handle');
-const kWatch = Symbol('watch');
-const kCheckWritable = Symbol('checkWritable');
-
-// A stream collected without close() is closed here, which also removes a non-persistent segment.
-// Environments that end first (a terminated worker, process exit) are covered by the addon, which
-// closes whatever its environment still has open.
-const registry = new FinalizationRegistry((handle) => {
-  try {
-    native.streamClose(handle);
-  } catch {
-    // Nothing to report to: the stream is gone. The engine has released the mapping either way.
-  }
-});
-
-function handleOf(stream) {
-  const h = stream[kHandle];
-  if (h === 0) throw errors.closed(stream.name);
-  return h;
-}
-
-class SharedMemoryStream extends EventEmitter {
-  #name;
+class SharedMemoryStream extends Attached {
   #size;
   #layout;
   #persistent;
   #readOnly;
-  #pollInterval;
-  #watches = new Watches();
 
   constructor(isWriter, name = DEFAULT_NAME, size, persistent = true, options) {
-    super();
-    this[kHandle] = 0;
     check.checkName(name);
     check.checkBoolean(persistent, 'persistent');
     const opts = check.checkOptions(options);
     const layout = check.checkLayout(opts.layout);
     const mode = check.checkMode(opts.mode);
-    const lockTimeout = check.checkTimeout(opts.lockTimeout, 'options.lockTimeout', DEFAULT_LOCK_TIMEOUT_MS);
-    this.#pollInterval = check.checkTimeout(opts.pollInterval, 'options.pollInterval', DEFAULT_POLL_INTERVAL_MS);
+    const { lockTimeout, pollInterval } = check.checkEngineTimes(opts);
     if (opts.readOnly !== undefined) check.checkBoolean(opts.readOnly, 'options.readOnly');
     if (isWriter) {
       if (size === undefined) size = DEFAULT_SIZE;
@@ -85,19 +38,16 @@ class SharedMemoryStream extends EventEmitter {
     // Readers of v1 and v0 never write, so they map read-only; v2 readers write the ack, the
     // watch hints and repair a segment whose writer died, unless told readOnly.
     const readOnly = !isWriter && (layout !== 'v2' || opts.readOnly === true);
-    const flags = (isWriter ? OPEN_CREATE : 0) | (persistent ? 0 : OPEN_UNLINK) | (readOnly ? OPEN_READONLY : 0);
-    const h = native.streamOpen(name, size === undefined ? 0 : size, flags, check.LAYOUTS[layout], mode, lockTimeout);
-    this[kHandle] = h;
-    registry.register(this, h, this);
-    this.#name = name;
-    this.#size = native.streamInfo(h).size;
+    const flags = (isWriter ? C.OPEN_CREATE : 0) | (persistent ? 0 : C.OPEN_UNLINK) | (readOnly ? C.OPEN_READONLY : 0);
+    // Size 0: a reader maps the whole segment, whatever its size.
+    const [handle, mapped] = native.streamOpen(name, size === undefined ? 0 : size, flags, check.LAYOUTS[layout], mode, lockTimeout);
+    super(handle, name, native.streamClose, pollInterval);
+    this.#size = mapped;
     this.#layout = layout;
     this.#persistent = persistent;
     this.#readOnly = readOnly;
   }
 
-  /** The segment's name. */
-  get name() { return this.#name; }
   /** Bytes mapped: the whole segment, header included. */
   get size() { return this.#size; }
   /** The wire layout: 'v2', 'v1' or 'v0'. */
@@ -106,55 +56,13 @@ class SharedMemoryStream extends EventEmitter {
   get persistent() { return this.#persistent; }
   /** Whether the mapping is read-only. */
   get readOnly() { return this.#readOnly; }
-  /** True once close() has been called. */
-  get closed() { return this[kHandle] === 0; }
   /** The segment's revision: incremented by every write (layout v2). */
-  get revision() { return native.query(handleOf(this), Q_REVISION); }
+  get revision() { return native.query(handleOf(this), C.QUERY_REVISION); }
 
   /** The flags byte: kMemoryChanged toggled by each write, plus the type bit of the payload. */
   readFlags() {
     return native.readFlags(handleOf(this));
   }
-
-  /** Lets the process exit while this stream is watching. Returns this. */
-  unref() {
-    this.#watches.setKeepAlive(false);
-    return this;
-  }
-
-  /** Undoes unref(). Returns this. */
-  ref() {
-    this.#watches.setKeepAlive(true);
-    return this;
-  }
-
-  // Starts an engine watcher on a header word; notify() runs on this thread after each change
-  // (calls coalesce). Returns the function that stops it.
-  [kWatch](field, notify) {
-    return this.#watches.add(native.watchStart(handleOf(this), field, this.#pollInterval, notify));
-  }
-
-  /** Releases the mapping; removes the segment if it is not persistent. Calling it again does nothing. */
-  close() {
-    const h = this[kHandle];
-    if (h === 0) return;
-    this[kHandle] = 0;
-    this.#watches.stopAll();
-    registry.unregister(this);
-    try {
-      native.streamClose(h);
-    } finally {
-      this.emit('close');
-    }
-  }
-
-  [kCheckWritable]() {
-    if (this.#readOnly) throw errors.readOnly(this.#name);
-  }
-}
-
-if (typeof Symbol.dispose === 'symbol') {
-  SharedMemoryStream.prototype[Symbol.dispose] = function dispose() { this.close(); };
 }
 
 class NodeSharedMemoryWriteStream extends SharedMemoryStream {
@@ -178,25 +86,25 @@ class NodeSharedMemoryWriteStream extends SharedMemoryStream {
     if (!(value instanceof Float32Array) && !types.isFloat32Array(value)) {
       throw errors.invalidType('value', 'a Float32Array', value);
     }
-    native.writeView(handleOf(this), value, kMemoryTypeFloat);
+    native.writeView(handleOf(this), value, C.TYPE_FLOAT);
   }
 
   writeDoubleArray(value) {
     if (!(value instanceof Float64Array) && !types.isFloat64Array(value)) {
       throw errors.invalidType('value', 'a Float64Array', value);
     }
-    native.writeView(handleOf(this), value, kMemoryTypeDouble);
+    native.writeView(handleOf(this), value, C.TYPE_DOUBLE);
   }
 
   /** Writes the bytes of any Buffer, TypedArray or DataView, with type bit kMemoryTypeBuffer. */
   writeBuffer(value) {
     check.checkView(value, 'value');
-    native.writeView(handleOf(this), value, kMemoryTypeBuffer);
+    native.writeView(handleOf(this), value, C.TYPE_BYTES);
   }
 
   /** Whether a reader has marked the latest write as read (ack == revision; layout v2). */
   isMessageRead() {
-    return native.query(handleOf(this), Q_IS_MESSAGE_READ) === 1;
+    return native.query(handleOf(this), C.QUERY_IS_MESSAGE_READ) === 1;
   }
 
   /** Resolves once a reader has marked the latest write as read (layout v2). */
@@ -204,16 +112,15 @@ class NodeSharedMemoryWriteStream extends SharedMemoryStream {
     const { timeout, signal } = check.checkWaitOptions(options);
     handleOf(this);
     return waitUntil({
-      name: this.name, emitter: this, timeout, signal,
+      owner: this, timeout, signal,
       test: () => ({ done: this.isMessageRead() }),
-      subscribe: (notify) => this[kWatch](FIELD_ACK, notify),
+      subscribe: (notify) => watch(this, (h, pollMs) => native.watchStart(h, C.FIELD_ACK, pollMs, notify)),
     });
   }
 }
 
 class NodeSharedMemoryReadStream extends SharedMemoryStream {
   #stopChangeWatch = null;
-  #lastEmitted = 0;
 
   /**
    * Opens an existing segment.
@@ -224,7 +131,8 @@ class NodeSharedMemoryReadStream extends SharedMemoryStream {
    */
   constructor(name, size, persistent, options) {
     super(false, name, size, persistent, options);
-    // 'change' events need an engine watcher exactly while someone listens.
+    // 'change' events need an engine watch exactly while someone listens. Starting it throws
+    // (ERR_SHM_UNSUPPORTED on v1/v0, ERR_SHM_CLOSED) before the listener is added.
     this.on('newListener', (event) => {
       if (event === 'change' && this.#stopChangeWatch === null) this.#startChangeWatch();
     });
@@ -235,6 +143,7 @@ class NodeSharedMemoryReadStream extends SharedMemoryStream {
         stop();
       }
     });
+    // The engine ended the watch with the stream.
     this.on('close', () => { this.#stopChangeWatch = null; });
   }
 
@@ -269,11 +178,11 @@ class NodeSharedMemoryReadStream extends SharedMemoryStream {
    */
   readInto(target) {
     check.checkView(target, 'target');
-    // Type 0: the payload where the flags byte says it is (only layout v0 places types apart).
     let bytes;
     try {
-      bytes = native.readInto(handleOf(this), target, 0);
+      bytes = native.readInto(handleOf(this), target);
     } catch (err) {
+      // The addon's "target is too small" concerns this segment too, but names none.
       if (err.segment === undefined) err.segment = this.name;
       throw err;
     }
@@ -282,15 +191,15 @@ class NodeSharedMemoryReadStream extends SharedMemoryStream {
 
   /** Whether the revision moved since this reader last read (layout v2). */
   hasNewData() {
-    return native.query(handleOf(this), Q_HAS_NEW_DATA) === 1;
+    return native.query(handleOf(this), C.QUERY_HAS_NEW_DATA) === 1;
   }
 
   /** Stores the revision of the value this reader last read into ack, waking waitForRead (layout v2). */
   markAsRead() {
     const h = handleOf(this);
     // v1/v0 readers are read-only too, but the engine's ERR_SHM_UNSUPPORTED says more there.
-    if (this.layout === 'v2') this[kCheckWritable]();
-    native.query(h, Q_MARK_AS_READ);
+    if (this.layout === 'v2' && this.readOnly) throw errors.readOnly(this.name);
+    native.query(h, C.QUERY_MARK_AS_READ);
   }
 
   /**
@@ -301,9 +210,9 @@ class NodeSharedMemoryReadStream extends SharedMemoryStream {
     const { timeout, signal } = check.checkWaitOptions(options);
     handleOf(this);
     return waitUntil({
-      name: this.name, emitter: this, timeout, signal,
+      owner: this, timeout, signal,
       test: () => (this.hasNewData() ? { done: true, value: this.read() } : { done: false }),
-      subscribe: (notify) => this[kWatch](FIELD_REVISION, notify),
+      subscribe: (notify) => watch(this, (h, pollMs) => native.watchStart(h, C.FIELD_REVISION, pollMs, notify)),
     });
   }
 
@@ -320,23 +229,17 @@ class NodeSharedMemoryReadStream extends SharedMemoryStream {
   }
 
   #startChangeWatch() {
-    const h = handleOf(this);
-    this.#lastEmitted = native.query(h, Q_REVISION); // throws ERR_SHM_UNSUPPORTED on v1/v0
-    this.#stopChangeWatch = this[kWatch](FIELD_REVISION, () => this.#onRevision());
+    this.#stopChangeWatch = watch(this, (h, pollMs) =>
+      native.changeWatchStart(h, pollMs, (err, value) => this.#onChange(err, value)));
   }
 
-  #onRevision() {
+  // The change watch brings the new value, read by the addon once per revision (so it counts as
+  // this reader's read), or the error that read met. A call already queued when the stream closed
+  // or lost its last listener has nobody to tell.
+  #onChange(err, value) {
     if (this.closed || this.listenerCount('change') === 0) return;
-    let value;
-    try {
-      if (native.query(this[kHandle], Q_REVISION) === this.#lastEmitted) return;
-      value = this.read();
-      this.#lastEmitted = native.query(this[kHandle], Q_SEEN);
-    } catch (err) {
-      this.emit('error', err);
-      return;
-    }
-    this.emit('change', value);
+    if (err) this.emit('error', err);
+    else this.emit('change', value);
   }
 }
 
@@ -350,13 +253,6 @@ module.exports = {
   NodeSharedMemoryWriteStream,
   NodeSharedMemoryReadStream,
   unlink,
-  kMemoryChanged,
-  kMemoryTypeString,
-  kMemoryTypeFloat,
-  kMemoryTypeDouble,
-  kMemoryTypeBuffer,
   DEFAULT_NAME,
   DEFAULT_SIZE,
-  DEFAULT_LOCK_TIMEOUT_MS,
-  DEFAULT_POLL_INTERVAL_MS,
 };

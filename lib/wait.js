@@ -1,19 +1,19 @@
 // The Promise behind every wait…() method: settles when a condition holds after a notification,
-// rejects on timeout (ERR_SHM_TIMEOUT), on abort (AbortError) and when the stream closes.
+// rejects on timeout (ERR_SHM_TIMEOUT), on abort (AbortError) and when the stream or queue closes.
 'use strict';
 const errors = require('./errors');
 
 /**
  * @param {object} w
- * @param {string} w.name segment name, for messages
+ * @param {import('events').EventEmitter & {name: string}} w.owner the stream waited on: its name
+ *   goes into errors, and its 'close' rejects the wait
  * @param {(notify: () => void) => () => void} w.subscribe starts notifications; returns unsubscribe
  * @param {() => {done: boolean, value?: any}} w.test checked now and after every notification
- * @param {import('events').EventEmitter} w.emitter emits 'close' when the stream closes
  * @param {number|undefined} w.timeout
  * @param {AbortSignal|undefined} w.signal
  */
-function waitUntil({ name, subscribe, test, emitter, timeout, signal }) {
-  if (signal && signal.aborted) return Promise.reject(abortError(signal));
+function waitUntil({ owner, subscribe, test, timeout, signal }) {
+  if (signal && signal.aborted) return Promise.reject(errors.aborted(signal));
   let first;
   try {
     first = test();
@@ -30,23 +30,16 @@ function waitUntil({ name, subscribe, test, emitter, timeout, signal }) {
       unsubscribe();
       unsubscribe = () => {};
       clearTimeout(timer);
-      emitter.removeListener('close', onClose);
+      owner.removeListener('close', onClose);
       if (signal) signal.removeEventListener('abort', onAbort);
       if (err) reject(err);
       else resolve(value);
     };
-    const onClose = () => finish(errors.closed(name));
-    const onAbort = () => finish(abortError(signal));
-    emitter.once('close', onClose);
+    const onClose = () => finish(errors.closed(owner.name));
+    const onAbort = () => finish(errors.aborted(signal));
+    owner.once('close', onClose);
     if (signal) signal.addEventListener('abort', onAbort, { once: true });
-    if (timeout !== undefined) {
-      timer = setTimeout(() => {
-        const err = new Error(`timed out after ${timeout} ms waiting on shared memory segment ${JSON.stringify(name)}`);
-        err.code = 'ERR_SHM_TIMEOUT';
-        err.segment = name;
-        finish(err);
-      }, timeout);
-    }
+    if (timeout !== undefined) timer = setTimeout(() => finish(errors.timeout(owner.name, timeout)), timeout);
     try {
       unsubscribe = subscribe(() => {
         // A notification queued before the wait settled must not run the test again: for a
@@ -72,40 +65,31 @@ function waitUntil({ name, subscribe, test, emitter, timeout, signal }) {
   });
 }
 
-function abortError(signal) {
-  const err = new Error('The operation was aborted', { cause: signal.reason });
-  err.name = 'AbortError';
-  err.code = 'ABORT_ERR';
-  return err;
-}
-
 // Waiters that take turns, for a queue's enqueueWait and dequeueWait: each is served only after
 // those that came before it on the same object, and one engine watcher serves them all.
 class TurnQueue {
-  #name;
-  #emitter;
+  #owner;
   #subscribe;
   #attempt;
   #waiters = [];
   #unsubscribe = null;
-  #onClose = () => this.#rejectAll(errors.closed(this.#name()));
+  #onClose = () => this.#rejectAll(errors.closed(this.#owner.name));
 
   /**
    * @param {object} q
-   * @param {() => string} q.name returns the segment name, for messages
-   * @param {import('events').EventEmitter} q.emitter emits 'close'
+   * @param {import('events').EventEmitter & {name: string}} q.owner the queue waited on: its name
+   *   goes into errors, and its 'close' rejects every wait
    * @param {(notify: () => void) => () => void} q.subscribe starts notifications; returns unsubscribe
    * @param {(arg: any) => {done: boolean, value?: any}} q.attempt one try for the waiter at the head
    */
-  constructor({ name, emitter, subscribe, attempt }) {
-    this.#name = name;
-    this.#emitter = emitter;
+  constructor({ owner, subscribe, attempt }) {
+    this.#owner = owner;
     this.#subscribe = subscribe;
     this.#attempt = attempt;
   }
 
   wait(arg, { timeout, signal }) {
-    if (signal && signal.aborted) return Promise.reject(abortError(signal));
+    if (signal && signal.aborted) return Promise.reject(errors.aborted(signal));
     if (this.#waiters.length === 0) {
       try {
         const r = this.#attempt(arg);
@@ -117,20 +101,15 @@ class TurnQueue {
     return new Promise((resolve, reject) => {
       const entry = { arg, resolve, reject, timer: undefined, signal, onAbort: null };
       if (timeout !== undefined) {
-        entry.timer = setTimeout(() => {
-          const err = new Error(`timed out after ${timeout} ms waiting on shared memory segment ${JSON.stringify(this.#name())}`);
-          err.code = 'ERR_SHM_TIMEOUT';
-          err.segment = this.#name();
-          this.#settle(entry, err);
-        }, timeout);
+        entry.timer = setTimeout(() => this.#settle(entry, errors.timeout(this.#owner.name, timeout)), timeout);
       }
       if (signal) {
-        entry.onAbort = () => this.#settle(entry, abortError(signal));
+        entry.onAbort = () => this.#settle(entry, errors.aborted(signal));
         signal.addEventListener('abort', entry.onAbort, { once: true });
       }
       this.#waiters.push(entry);
       if (this.#unsubscribe === null) {
-        this.#emitter.once('close', this.#onClose);
+        this.#owner.once('close', this.#onClose);
         try {
           this.#unsubscribe = this.#subscribe(() => this.#drain());
         } catch (err) {
@@ -166,7 +145,7 @@ class TurnQueue {
     if (this.#waiters.length === 0 && this.#unsubscribe !== null) {
       const unsubscribe = this.#unsubscribe;
       this.#unsubscribe = null;
-      this.#emitter.removeListener('close', this.#onClose);
+      this.#owner.removeListener('close', this.#onClose);
       unsubscribe();
     }
     if (err) entry.reject(err);

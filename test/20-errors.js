@@ -6,7 +6,8 @@ const fs = require('fs');
 const os = require('os');
 const path = require('path');
 const {
-  api, useSegments, segmentExists, shmPath, readSegment, pokeSegment, u32, thrown, PREFIX, uniqueName,
+  api, useSegments, segmentExists, segmentFile, segmentNames, writeSegmentFile, truncateSegment, readSegment, pokeSegment, u32,
+  thrown, PREFIX, uniqueName,
 } = require('./helpers');
 
 const { NodeSharedMemoryWriteStream: Writer, NodeSharedMemoryReadStream: Reader } = api;
@@ -120,12 +121,12 @@ describe('20 errors (SPEC §2.3)', () => {
     }
   });
 
-  describe('bad names -> RangeError before any system call (no file appears in /dev/shm)', () => {
+  describe('bad names -> RangeError before any system call (no segment file appears)', () => {
     for (const [title, make, names] of badNameRows) {
       it(title, () => {
         const stem = `${PREFIX}bad-`;
         const bad = make(stem);
-        const listing = () => fs.readdirSync('/dev/shm').filter((e) => e.startsWith(stem) || e === bad).sort();
+        const listing = () => segmentNames().filter((e) => e.startsWith(stem) || e === bad).sort();
         const before = listing();
         for (const call of [
           () => new Writer(bad, 256, false),
@@ -137,7 +138,7 @@ describe('20 errors (SPEC §2.3)', () => {
           assert.match(err.message, /name/);
           for (const re of names) assert.match(err.message, re);
         }
-        assert.deepStrictEqual(listing(), before, 'a file appeared in /dev/shm');
+        assert.deepStrictEqual(listing(), before, 'a segment file appeared');
         if (bad.includes('\0')) assert.ok(!segmentExists(bad.split('\0')[0]), 'the name was truncated at NUL and created');
       });
     }
@@ -165,12 +166,12 @@ describe('20 errors (SPEC §2.3)', () => {
       assert.ok(!segmentExists(name), 'a reader does not create the segment');
     });
 
-    it('a symbolic link planted at /dev/shm/<name> is not followed: ELOOP, and its target is untouched', () => {
+    it('a symbolic link planted as the segment file is not followed: ELOOP, and its target is untouched', () => {
       const name = res.name();
       const target = path.join(os.tmpdir(), `${name}.target`);
       fs.writeFileSync(target, 'do not overwrite');
       try {
-        fs.symlinkSync(target, shmPath(name));
+        fs.symlinkSync(target, segmentFile(name));
         for (const open of [() => new Writer(name, 4096, false), () => new Reader(name)]) {
           const err = thrown(open);
           assert.strictEqual(err.code, 'ELOOP', `${err.code}: ${err.message}`);
@@ -178,21 +179,21 @@ describe('20 errors (SPEC §2.3)', () => {
           assert.ok(err.message.includes(name));
         }
         assert.strictEqual(fs.readFileSync(target, 'utf8'), 'do not overwrite');
-        assert.ok(fs.lstatSync(shmPath(name)).isSymbolicLink(), 'the link is still there');
+        assert.ok(fs.lstatSync(segmentFile(name)).isSymbolicLink(), 'the link is still there');
       } finally {
         fs.rmSync(target, { force: true });
       }
     });
 
-    it('a directory at /dev/shm/<name>: EISDIR', () => {
+    it('a directory as the segment file: EISDIR', () => {
       const name = uniqueName('dir');
-      fs.mkdirSync(shmPath(name));
+      fs.mkdirSync(segmentFile(name));
       try {
         for (const open of [() => new Writer(name, 4096), () => new Reader(name)]) {
           assert.strictEqual(thrown(open).code, 'EISDIR');
         }
       } finally {
-        fs.rmdirSync(shmPath(name));
+        fs.rmdirSync(segmentFile(name));
       }
     });
 
@@ -265,7 +266,7 @@ describe('20 errors (SPEC §2.3)', () => {
 
     it('a reader of an empty (0-byte) segment: ERR_SHM_SIZE', () => {
       const name = res.name();
-      fs.writeFileSync(shmPath(name), Buffer.alloc(0));
+      writeSegmentFile(name, Buffer.alloc(0));
       const err = thrown(() => new Reader(name));
       assert.strictEqual(err.code, 'ERR_SHM_SIZE');
     });
@@ -273,7 +274,7 @@ describe('20 errors (SPEC §2.3)', () => {
     for (const layout of ['v2', 'v1']) {
       it(`a reader (layout ${layout}) of a segment smaller than the header: ERR_SHM_LAYOUT`, () => {
         const name = res.name();
-        fs.writeFileSync(shmPath(name), Buffer.alloc(layout === 'v2' ? 19 : 4));
+        writeSegmentFile(name, Buffer.alloc(layout === 'v2' ? 19 : 4));
         const err = thrown(() => new Reader(name, undefined, true, { layout }));
         assert.strictEqual(err.code, 'ERR_SHM_LAYOUT');
         assert.strictEqual(err.segment, name);
@@ -297,7 +298,7 @@ describe('20 errors (SPEC §2.3)', () => {
             image[0] = 3;
             image.writeUInt32LE(how === '0xffffffff' ? MAX : size - dataAt + 1, sizeAt);
             // Written with fs, as a broken or hostile peer would.
-            fs.writeFileSync(shmPath(name), image);
+            writeSegmentFile(name, image);
             const reader = res.reader(name, undefined, true, { layout, lockTimeout: 200 });
             const err = thrown(() => reader[method]());
             assert.ok(err instanceof Error);
@@ -315,7 +316,7 @@ describe('20 errors (SPEC §2.3)', () => {
     for (const method of ['readFloatArray', 'readDoubleArray']) {
       it(`layout v0: ${method}() on a segment too short to hold that type's payload offset: ERR_SHM_LAYOUT`, () => {
         const name = res.name();
-        fs.writeFileSync(shmPath(name), Buffer.alloc(12));
+        writeSegmentFile(name, Buffer.alloc(12));
         const reader = res.reader(name, undefined, true, { layout: 'v0' });
         const err = thrown(() => reader[method]());
         assert.strictEqual(err.code, 'ERR_SHM_LAYOUT');
@@ -374,7 +375,7 @@ describe('20 errors (SPEC §2.3)', () => {
         const w = await peer.call('open', { role: 'writer', name, size: 65536, persistent: true, options: { layout } });
         const r = await peer.call('open', { role: 'reader', name, options: { layout } });
         await peer.call('write', { id: w.id, kind: 'string', value: 'z'.repeat(40000) });
-        fs.truncateSync(shmPath(name), 0);
+        truncateSegment(name, 0);
         const calls = [
           ['read', { id: r.id, kind: 'string' }],
           ['read', { id: r.id, kind: 'float' }],
@@ -402,7 +403,7 @@ describe('20 errors (SPEC §2.3)', () => {
       const name = res.name();
       const image = Buffer.alloc(128);
       image.fill(0xff, 0, 20);
-      fs.writeFileSync(shmPath(name), image);
+      writeSegmentFile(name, image);
       const peer = await res.forkPeer();
       const r = await peer.call('open', { role: 'reader', name, options: { lockTimeout: 300 } });
       for (const kind of ['string', 'float', 'double']) {

@@ -5,7 +5,7 @@
 const assert = require('assert');
 const fs = require('fs');
 const path = require('path');
-const { api, useSegments, shmPath, readSegment, pokeSegment, u32 } = require('./helpers');
+const { api, useSegments, writeSegmentFile, readSegment, pokeSegment, u32 } = require('./helpers');
 
 const VECTORS = path.join(__dirname, 'fixtures', 'vectors');
 const manifest = JSON.parse(fs.readFileSync(path.join(VECTORS, 'manifest.json'), 'utf8'));
@@ -75,7 +75,7 @@ describe('30 vectors of the C++ library (SPEC §3)', () => {
       it('reads what the manifest says', () => {
         assert.strictEqual(image.length, entry.segmentSize, 'image size = segmentSize');
         const name = res.name();
-        fs.writeFileSync(shmPath(name), image);
+        writeSegmentFile(name, image);
         const reader = res.reader(name, undefined, true, { layout });
         assert.strictEqual(reader.size, entry.segmentSize);
         assert.strictEqual(reader.readFlags(), expect.flags);

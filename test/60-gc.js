@@ -5,7 +5,7 @@
 const assert = require('assert');
 const path = require('path');
 const { fork } = require('child_process');
-const { useSegments, segmentExists } = require('./helpers');
+const { useSegments, segmentExists, linuxOnly } = require('./helpers');
 
 const GC_SCRIPT = path.join(__dirname, 'fixtures', 'gc.js');
 
@@ -24,6 +24,9 @@ function runGc(scenario, name) {
 }
 
 describe('60 garbage collection and leaks (child with --expose-gc)', () => {
+  before(function () {
+    linuxOnly(this, 'gc.js counts the mappings in /proc/self/maps and the descriptors in /proc/self/fd');
+  });
   const res = useSegments();
 
   it('a non-persistent writer dropped without close(): gc() and its finalizer remove the segment', async () => {

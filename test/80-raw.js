@@ -5,11 +5,10 @@
 // another process.
 'use strict';
 const assert = require('assert');
-const fs = require('fs');
 const path = require('path');
 const { fork } = require('child_process');
 const {
-  api, useSegments, segmentExists, readSegment, shmPath, Peer, thrown,
+  api, useSegments, segmentExists, readSegment, segmentSize, segmentMode, truncateSegment, linuxOnly, Peer, thrown,
 } = require('./helpers');
 
 const { SharedMemory } = api;
@@ -71,7 +70,7 @@ describe('80 raw segments (SharedMemory)', () => {
     assert.strictEqual(a.readOnly, false);
     assert.strictEqual(a.persistent, true);
     assert.strictEqual(a.closed, false);
-    assert.strictEqual(fs.statSync(shmPath(name)).size, 4096);
+    assert.strictEqual(segmentSize(name), 4096);
     assert.deepStrictEqual(a.read(), Buffer.alloc(4096), 'a new segment holds zeros');
 
     assert.strictEqual(a.write(100, Buffer.from('hello')), 5, 'write() returns the bytes written');
@@ -202,7 +201,7 @@ describe('80 raw segments (SharedMemory)', () => {
     create(name, 4096);
     const big = thrown(() => open(name, { size: 4097 }), 'open with size 4097');
     assert.strictEqual(big.code, 'ERR_SHM_SIZE');
-    assert.strictEqual(fs.statSync(shmPath(name)).size, 4096, 'open() grew the segment');
+    assert.strictEqual(segmentSize(name), 4096, 'open() grew the segment');
   });
 
   it('a readOnly open reads, and write() throws ERR_SHM_READ_ONLY leaving the segment unchanged', () => {
@@ -240,14 +239,13 @@ describe('80 raw segments (SharedMemory)', () => {
   });
 
   it('creates segments with mode 0600 by default; the mode option is applied exactly (no umask)', () => {
-    const modeOf = (n) => fs.statSync(shmPath(n)).mode & 0o777;
     const d = res.name();
     create(d, 64);
-    assert.strictEqual(modeOf(d).toString(8), '600');
+    assert.strictEqual(segmentMode(d).toString(8), '600');
     for (const mode of [0o640, 0o666, 0o604, 0o400]) {
       const n = res.name();
       create(n, 64, { mode });
-      assert.strictEqual(modeOf(n).toString(8), mode.toString(8), `mode ${mode.toString(8)}`);
+      assert.strictEqual(segmentMode(n).toString(8), mode.toString(8), `mode ${mode.toString(8)}`);
     }
     assert.throws(() => SharedMemory.create(res.name(), 64, { mode: 0o1000 }), { code: 'ERR_OUT_OF_RANGE' });
   });
@@ -312,7 +310,8 @@ describe('80 raw segments (SharedMemory)', () => {
     assert.strictEqual(np2.closed, true);
   });
 
-  it('the mapping lives while its buffer is reachable: the SharedMemory object collected, the buffer still works; then gc releases the mapping', async () => {
+  it('the mapping lives while its buffer is reachable: the SharedMemory object collected, the buffer still works; then gc releases the mapping', async function () {
+    linuxOnly(this, 'raw-gc.js counts the mappings in /proc/self/maps');
     const name = res.name();
     const r = await runGc('keep-buffer', name);
     assert.deepStrictEqual(r.exit, { code: 0, signal: null });
@@ -324,7 +323,8 @@ describe('80 raw segments (SharedMemory)', () => {
     assert.strictEqual(readSegment(name)[5000], 0xa5);
   });
 
-  it('a SharedMemory and its buffer dropped together: gc leaves no mapping', async () => {
+  it('a SharedMemory and its buffer dropped together: gc leaves no mapping', async function () {
+    linuxOnly(this, 'raw-gc.js counts the mappings in /proc/self/maps');
     const name = res.name();
     const r = await runGc('drop-both', name);
     assert.deepStrictEqual(r.exit, { code: 0, signal: null });
@@ -340,7 +340,7 @@ describe('80 raw segments (SharedMemory)', () => {
     const peer = await forkPeer();
     const child = await peer.call('open', { name });
     assert.deepStrictEqual(Buffer.from(await peer.call('read', { id: child.id, offset: 0, length: 17 })).toString(), 'before truncation');
-    fs.truncateSync(shmPath(name), 0); // this process is the "other process" for the child
+    truncateSegment(name, 0); // this process is the "other process" for the child
     const probe = await peer.call('faultProbe', { id: child.id });
     assert.deepStrictEqual(probe, {
       read: 'ERR_SHM_FAULT', readEnd: 'ERR_SHM_FAULT', write: 'ERR_SHM_FAULT', size: 65536, closed: false,

@@ -1,14 +1,13 @@
 // Every bad argument of SPEC §2.3 fed to every public constructor and method (streams, raw segments,
 // the queue, unlink), table-driven: for
 // each row, the error class (TypeError / RangeError / Error), the .code, that the message names the
-// argument (and the limit, for a RangeError), that nothing appeared in /dev/shm and that no byte of
+// argument (and the limit, for a RangeError), that no segment file appeared and that no byte of
 // the open segments changed. Then every method after close() throws ERR_SHM_CLOSED, and writing
 // through the buffer of a read-only raw segment does not kill the process.
 'use strict';
 const assert = require('assert');
-const fs = require('fs');
 const { spawnSync } = require('child_process');
-const { api, useSegments, readSegment, PREFIX, SHM_DIR, removeSegment } = require('./helpers');
+const { api, useSegments, readSegment, segmentNames, segmentExists, PREFIX, removeSegment } = require('./helpers');
 
 const { NodeSharedMemoryWriteStream: Writer, NodeSharedMemoryReadStream: Reader, NodeSharedMemoryQueue: Queue, SharedMemory, unlink } = api;
 
@@ -339,9 +338,9 @@ async function failureOf(call) {
   return { err: null, how: 'returned' };
 }
 
-/** What must not change: this run's entries in /dev/shm (and the default name), and the open segments' bytes. */
+/** What must not change: this run's segment files (and the default name's), and the open segments' bytes. */
 function snapshot(ctx) {
-  const entries = fs.readdirSync(SHM_DIR).filter((e) => e.startsWith(PREFIX) || e === DEFAULT_NAME || e.startsWith('é')).sort();
+  const entries = segmentNames().filter((e) => e.startsWith(PREFIX) || e === DEFAULT_NAME || e.startsWith('é')).sort();
   return { entries, stream: readSegment(ctx.name), raw: readSegment(ctx.rawName), queue: readSegment(ctx.queueName) };
 }
 
@@ -364,7 +363,7 @@ async function check(r, ctx) {
   }
   const after = snapshot(ctx);
   if (JSON.stringify(after.entries) !== JSON.stringify(before.entries)) {
-    problems.push(`/dev/shm changed: ${JSON.stringify(before.entries.filter((e) => !after.entries.includes(e)))} gone, ` +
+    problems.push(`segment files changed: ${JSON.stringify(before.entries.filter((e) => !after.entries.includes(e)))} gone, ` +
       `${JSON.stringify(after.entries.filter((e) => !before.entries.includes(e)))} new`);
     for (const e of after.entries) if (!before.entries.includes(e)) removeSegment(e);
   }
@@ -518,7 +517,7 @@ describe('93 bad input: every bad argument of SPEC §2.3 to every constructor an
         assert.deepStrictEqual(problems, []);
         shm.close();
         shm.unlink();
-        assert.ok(!fs.existsSync(`${SHM_DIR}/${ctx.rawName}`));
+        assert.ok(!segmentExists(ctx.rawName));
       } finally {
         ctx.close();
       }

@@ -5,6 +5,7 @@
 const assert = require('assert');
 const { spawnSync } = require('child_process');
 const path = require('path');
+const { linuxOnly } = require('./helpers');
 
 const child = path.join(__dirname, 'fixtures', 'enospc-child.js');
 
@@ -15,6 +16,7 @@ function canUnshare() {
 
 describe('94 a full /dev/shm', () => {
   it('creating a segment larger than the free space is ENOSPC at once, leaving nothing; one that fits works', function () {
+    linuxOnly(this, 'mounts a private tmpfs on /dev/shm in a mount namespace (unshare -m)');
     const why = canUnshare();
     if (why !== null) {
       console.log(`      SKIPPED: cannot make a private /dev/shm here (unshare -m + mount need root): ${why}`);

@@ -9,10 +9,9 @@
 // the same outcome as without the fast path; (d) faults met by the Go engine are still ERR_SHM_FAULT.
 'use strict';
 const assert = require('assert');
-const fs = require('fs');
 const path = require('path');
 const { spawn } = require('child_process');
-const { useSegments, shmPath, readSegment } = require('./helpers');
+const { useSegments, truncateSegment, removeSegmentFile, readSegment } = require('./helpers');
 const { payloadWriter } = require('./fixtures/robust-payload');
 const { LoadProcess, withTimeout } = require('./fixtures/robust-harness');
 const api = require('..');
@@ -69,10 +68,10 @@ describe('96 fast path: C stream operations and their fault guard', function () 
               let done = false;
               exited.then(() => { done = true; });
               while (!done) {
-                fs.truncateSync(shmPath(name), 0);
+                truncateSegment(name, 0);
                 truncations++;
                 await tick();
-                fs.truncateSync(shmPath(name), 8192);
+                truncateSegment(name, 8192);
                 await tick();
               }
             },
@@ -182,7 +181,7 @@ describe('96 fast path: C stream operations and their fault guard', function () 
           assert.strictEqual(result.signal, 'SIGBUS', `exit ${result.code}/${result.signal}: ${result.stderr}`);
           assert.deepStrictEqual(result.lines, [{ installed: 'installs the handler', before: true }]);
         } finally {
-          fs.rmSync(shmPath(raw), { force: true }); // the child died holding it
+          removeSegmentFile(raw); // the child died holding it
         }
       });
     }
@@ -203,10 +202,10 @@ describe('96 fast path: C stream operations and their fault guard', function () 
               after: 'fast',
             },
           }], JSON.stringify(env));
-          fs.rmSync(shmPath(raw), { force: true });
+          removeSegmentFile(raw);
         }
       } finally {
-        fs.rmSync(shmPath(raw), { force: true });
+        removeSegmentFile(raw);
       }
     });
 
@@ -221,8 +220,8 @@ describe('96 fast path: C stream operations and their fault guard', function () 
         for (const [call, code] of Object.entries(codes)) assert.strictEqual(code, 'ERR_SHM_FAULT', call);
         assert.strictEqual(Object.keys(codes).length, 8);
       } finally {
-        fs.rmSync(shmPath(name), { force: true });
-        fs.rmSync(shmPath(qname), { force: true });
+        removeSegmentFile(name);
+        removeSegmentFile(qname);
       }
     });
   });

@@ -3,8 +3,8 @@
 'use strict';
 const assert = require('assert');
 const { spawnSync } = require('child_process');
-const fs = require('fs');
 const path = require('path');
+const { segmentNames } = require('./helpers');
 
 const root = path.join(__dirname, '..');
 const examples = [
@@ -17,13 +17,13 @@ const examples = [
 describe('98 examples', () => {
   for (const [dir, closing] of examples) {
     it(`examples/${dir}/run.js runs to the end`, () => {
-      const before = new Set(fs.readdirSync('/dev/shm'));
+      const before = new Set(segmentNames());
       const run = spawnSync(process.execPath, [path.join(root, 'examples', dir, 'run.js')],
         { cwd: root, encoding: 'utf8', timeout: 30000 });
       assert.strictEqual(run.signal, null, `killed by ${run.signal}: ${run.stderr}`);
       assert.strictEqual(run.status, 0, run.stdout + run.stderr);
       assert.match(run.stdout, closing);
-      const left = fs.readdirSync('/dev/shm').filter((f) => !before.has(f) && f.startsWith('node-libsharedmemory-'));
+      const left = segmentNames().filter((f) => !before.has(f) && f.startsWith('node-libsharedmemory-'));
       assert.deepStrictEqual(left, [], 'the example left segments behind');
     });
   }

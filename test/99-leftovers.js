@@ -2,10 +2,10 @@
 // by the streams themselves or by the afterEach cleanup of the file that made it.
 'use strict';
 const assert = require('assert');
-const { ownSegmentsInShm, PREFIX } = require('./helpers');
+const { ownSegments, PREFIX } = require('./helpers');
 
 describe('99 leftovers', () => {
-  it(`no /dev/shm/${PREFIX}* segment is left behind by the suite`, () => {
-    assert.deepStrictEqual(ownSegmentsInShm(), []);
+  it(`no ${PREFIX}* segment is left behind by the suite`, () => {
+    assert.deepStrictEqual(ownSegments(), []);
   });
 });

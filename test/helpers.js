@@ -1,6 +1,7 @@
 // Shared test helpers: segment names unique to this run, cleanup of every segment and peer a test
-// made, direct access to the segment files under /dev/shm, and a request/reply client for the peer
-// script (test/fixtures/peer.js) run as a child process or as a worker thread.
+// made, the segments' bytes and files as the OS holds them (the one place that knows where each OS
+// keeps segments), and a request/reply client for the peer script (test/fixtures/peer.js) run as a
+// child process or as a worker thread.
 'use strict';
 const assert = require('assert');
 const fs = require('fs');
@@ -9,7 +10,6 @@ const { fork } = require('child_process');
 const { Worker } = require('worker_threads');
 const api = require('..');
 
-const SHM_DIR = '/dev/shm';
 // Every segment of the run starts with this, so leftovers can be found (test/99-leftovers.js) and
 // nothing collides with a concurrent run or with segments of other programs.
 const PREFIX = `nlsm-test-${process.pid}-`;
@@ -23,27 +23,175 @@ function uniqueName(tag) {
   return `${PREFIX}${counter}${tag ? `-${tag}` : ''}`;
 }
 
-function shmPath(name) {
-  return path.join(SHM_DIR, name);
+// --- where each OS keeps segments -----------------------------------------------------------------
+// Tests, fixtures and bench/run.js reach segment files only through the helpers below.
+//   linux   shm_open objects are files on the tmpfs at /dev/shm, named as the segment; every
+//           segment has one.
+//   win32   a persistent segment is the file %PROGRAMDATA%\shared_memory\lsm_<name>.shm, with each
+//           of \ / : * ? " < > | and characters below 32 replaced by '_'; a non-persistent one is a
+//           named paging-file mapping with no file.
+//   darwin  POSIX shm_open objects have no file system path at all (no entry here).
+// Where a segment has no file, the helpers that only look at or poke bytes use the module's raw API
+// (SharedMemory.open); those that need the file itself (truncation, modes, planting an image,
+// listing) throw.
+const SEGMENT_FILES = {
+  linux: {
+    dir: '/dev/shm',
+    fileName: (name) => name,
+    nameOf: (entry) => entry,
+    everySegment: true,
+    posixModes: true,
+  },
+  win32: {
+    dir: path.join(process.env.PROGRAMDATA || 'C:\\ProgramData', 'shared_memory'),
+    fileName: (name) => `lsm_${name.replace(/[\\/:*?"<>|\x00-\x1f]/g, '_')}.shm`,
+    nameOf: (entry) => {
+      const m = /^lsm_(.*)\.shm$/s.exec(entry);
+      return m ? m[1] : null;
+    },
+    everySegment: false,
+    posixModes: false,
+  },
+}[process.platform];
+
+function noSegmentFiles(what) {
+  const why = process.platform === 'darwin' ? ' (POSIX shm_open objects have no file system path)' : '';
+  return new Error(`${what}: segments have no files on ${process.platform}${why}`);
 }
 
+/** The path of the file backing segment `name` (on Windows only persistent segments have one). */
+function segmentFile(name) {
+  if (!SEGMENT_FILES) throw noSegmentFiles(`the file of segment ${JSON.stringify(name)}`);
+  return path.join(SEGMENT_FILES.dir, SEGMENT_FILES.fileName(name));
+}
+
+/** The directory that holds the segment files. */
+function segmentDir() {
+  if (!SEGMENT_FILES) throw noSegmentFiles('the directory of segment files');
+  return SEGMENT_FILES.dir;
+}
+
+/**
+ * The names of the segments that have a file in segmentDir(): on Linux every entry of it; on Windows
+ * the persistent segments, a replaced character coming back as '_'.
+ */
+function segmentNames() {
+  return fs.readdirSync(segmentDir()).map(SEGMENT_FILES.nameOf).filter((n) => n !== null);
+}
+
+/** The file to reach segment `name` through, or null to go through the module's raw API instead. */
+function fileOf(name) {
+  if (!SEGMENT_FILES) return null;
+  const file = segmentFile(name);
+  return SEGMENT_FILES.everySegment || fs.existsSync(file) ? file : null;
+}
+
+/** Runs fn on a SharedMemory of the existing segment `name` (persistent: closing leaves the name). */
+function withMapping(name, readOnly, fn) {
+  const shm = api.SharedMemory.open(name, { readOnly, persistent: true });
+  try {
+    return fn(shm);
+  } finally {
+    shm.close();
+  }
+}
+
+/** Whether segment `name` exists: its file, or where it has none, whether SharedMemory.open finds it. */
 function segmentExists(name) {
-  return fs.existsSync(shmPath(name));
+  const file = fileOf(name);
+  if (file) return fs.existsSync(file);
+  try {
+    withMapping(name, true, () => {});
+    return true;
+  } catch (err) {
+    if (err.code === 'ENOENT') return false;
+    throw err;
+  }
 }
 
-/** The segment's bytes as the OS holds them (the file backing the mapping). */
+/** The segment's bytes as the OS holds them: its file, or where it has none, a copy of its mapping. */
 function readSegment(name) {
-  return fs.readFileSync(shmPath(name));
+  const file = fileOf(name);
+  return file ? fs.readFileSync(file) : withMapping(name, true, (shm) => shm.read());
 }
 
-/** Writes bytes into the segment file at an offset, as another process would. */
+/**
+ * `length` bytes of the segment from `offset`, read from its file without mapping it (bytes past
+ * the end of the file read as 0); where it has no file, copied from a mapping.
+ */
+function peekSegment(name, offset, length) {
+  const file = fileOf(name);
+  if (!file) return withMapping(name, true, (shm) => shm.read(offset, length));
+  const b = Buffer.alloc(length);
+  const fd = fs.openSync(file, 'r');
+  try {
+    fs.readSync(fd, b, 0, length, offset);
+  } finally {
+    fs.closeSync(fd);
+  }
+  return b;
+}
+
+/** Writes bytes into the segment at an offset, as another process would (through its file if it has one). */
 function pokeSegment(name, offset, bytes) {
-  const fd = fs.openSync(shmPath(name), 'r+');
+  const file = fileOf(name);
+  if (!file) {
+    withMapping(name, false, (shm) => shm.write(offset, bytes));
+    return;
+  }
+  const fd = fs.openSync(file, 'r+');
   try {
     fs.writeSync(fd, bytes, 0, bytes.length, offset);
   } finally {
     fs.closeSync(fd);
   }
+}
+
+/** The segment's size as the OS holds it (its file's size, or where it has none, its mapping's). */
+function segmentSize(name) {
+  const file = fileOf(name);
+  return file ? fs.statSync(file).size : withMapping(name, true, (shm) => shm.size);
+}
+
+/** The permission bits of the segment's file. */
+function segmentMode(name) {
+  if (SEGMENT_FILES && !SEGMENT_FILES.posixModes) {
+    throw new Error(`the mode of segment ${JSON.stringify(name)}: files on ${process.platform} have no POSIX ` +
+      'permission bits');
+  }
+  return fs.statSync(segmentFile(name)).mode & 0o777;
+}
+
+/**
+ * Creates (or replaces) the segment's file with exactly these bytes, as another library or a
+ * hostile peer would.
+ */
+function writeSegmentFile(name, bytes) {
+  fs.writeFileSync(segmentFile(name), bytes);
+}
+
+/** Cuts or grows the segment's file to `size` bytes under whoever maps it, as another process would. */
+function truncateSegment(name, size) {
+  fs.truncateSync(segmentFile(name), size);
+}
+
+/**
+ * Deletes the segment's file whatever is in it (e.g. one a killed child left); a missing one is
+ * fine. Where segments have no files, unlinks the name.
+ */
+function removeSegmentFile(name) {
+  if (SEGMENT_FILES) fs.rmSync(segmentFile(name), { force: true });
+  else removeSegment(name);
+}
+
+/**
+ * Skips the calling test (from an it()) or every test of a describe() (from its before()) on any OS
+ * but Linux, saying why: for tests that need what only Linux has (/proc, mount namespaces).
+ */
+function linuxOnly(ctx, why) {
+  if (process.platform === 'linux') return;
+  console.log(`      skipped on ${process.platform}, Linux only: ${why}`);
+  ctx.skip();
 }
 
 function u32(value) {
@@ -61,9 +209,9 @@ function removeSegment(name) {
   }
 }
 
-/** Names of this run's segments currently in /dev/shm. */
-function ownSegmentsInShm() {
-  return fs.readdirSync(SHM_DIR).filter((entry) => entry.startsWith(PREFIX));
+/** Names of this run's segments that still exist. */
+function ownSegments() {
+  return segmentNames().filter((n) => n.startsWith(PREFIX));
 }
 
 /** Runs fn, asserts it throws, and returns what it threw. */
@@ -251,16 +399,24 @@ class Peer {
 
 module.exports = {
   api,
-  SHM_DIR,
   PREFIX,
   uniqueName,
-  shmPath,
+  segmentFile,
+  segmentDir,
+  segmentNames,
   segmentExists,
   readSegment,
+  peekSegment,
   pokeSegment,
+  segmentSize,
+  segmentMode,
+  writeSegmentFile,
+  truncateSegment,
+  removeSegmentFile,
+  linuxOnly,
   u32,
   removeSegment,
-  ownSegmentsInShm,
+  ownSegments,
   thrown,
   Resources,
   useSegments,

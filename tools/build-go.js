@@ -1,4 +1,4 @@
-// Builds the Go engine into a C shared library: node tools/build-go.js <output.so>.
+// Builds the Go engine into a C shared library: node tools/build-go.js <output library>.
 // Run by binding.gyp; stops with one clear line when Go is missing or too old.
 'use strict';
 const { spawnSync } = require('child_process');
@@ -6,7 +6,8 @@ const path = require('path');
 
 const MIN_GO = [1, 24];
 const root = path.join(__dirname, '..');
-const output = path.resolve(process.argv[2] || path.join(root, 'build', 'Release', 'libgoshm.so'));
+const LIBRARY = { darwin: 'libgoshm.dylib', win32: 'goshm.dll' }[process.platform] || 'libgoshm.so';
+const output = path.resolve(process.argv[2] || path.join(root, 'build', 'Release', LIBRARY));
 
 function fail(message) {
   process.stderr.write(`node-libsharedmemory: ${message}\n`);
@@ -22,7 +23,10 @@ if (m && (Number(m[1]) < MIN_GO[0] || (Number(m[1]) === MIN_GO[0] && Number(m[2]
   fail(`building needs Go ${MIN_GO.join('.')} or newer; found ${version.stdout.trim()}.`);
 }
 
-const build = spawnSync('go', ['build', '-buildmode=c-shared', '-trimpath', '-o', output, './goshm/cabi'], {
+// On macOS the addon finds the library through its rpath (@loader_path), so the library must name
+// itself relative to it.
+const ldflags = process.platform === 'darwin' ? ['-ldflags', `-extldflags=-Wl,-install_name,@rpath/${LIBRARY}`] : [];
+const build = spawnSync('go', ['build', '-buildmode=c-shared', '-trimpath', ...ldflags, '-o', output, './goshm/cabi'], {
   cwd: root,
   stdio: 'inherit',
   env: { ...process.env, CGO_ENABLED: '1' },

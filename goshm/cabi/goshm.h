@@ -1,6 +1,12 @@
-/* The C ABI of the Go engine (goshm/cabi), shared by the cgo preamble and addon.cc. cgo compiles
- * this header together with the prototypes it generates for the //export functions, so a
- * declaration here that disagrees with the Go code fails the build. */
+/* The C ABI of the Go engine (goshm/cabi), shared by the cgo preamble, the fast path and the addon.
+ *
+ * It is also the one definition of every fact that crosses a layer: the payload type bits, the
+ * error kinds, the open flags, the header offsets and the limits. cabi/consts.go checks each
+ * against the engine's Go constant at compile time (a mismatch fails the build), the fast path
+ * and the addon include this header, and the addon hands the values to JavaScript as
+ * `native.constants`. Nothing else spells these numbers. cgo compiles this header together with
+ * the prototypes it generates for the //export functions, so a declaration here that disagrees
+ * with the Go code fails the build too. */
 #ifndef GOSHM_H
 #define GOSHM_H
 
@@ -11,35 +17,89 @@
 extern "C" {
 #endif
 
-/* Filled in by a call that fails (its return value is negative); untouched otherwise. */
-typedef struct lsm_error {
-  int32_t kind;        /* goshm.Kind: 1 OS, 2 argument, 3 too large, 4 layout, 5 size, 6 closed,
-                          7 lock timeout, 8 fault, 9 internal */
-  int32_t errnum;      /* errno, for kind 1 */
-  char code[32];       /* "ENOENT", "ERR_SHM_CLOSED", ... */
-  char syscall[16];    /* "open", "fallocate", ... for kind 1 */
-  char segment[256];   /* the segment's name, when the error concerns one */
-  char message[320];
-} lsm_error;
+/* ---- facts ------------------------------------------------------------------------------- */
 
-typedef struct lsm_stream_info {
-  uint64_t size;       /* bytes mapped */
-  int32_t layout;      /* 0, 1, 2 */
-  int32_t created;     /* 1 if this open made the segment */
-} lsm_stream_info;
+/* Bits of the flags byte (offset 0 of every stream layout; SPEC §2.1, §3.5). */
+#define LSM_FLAG_CHANGED 1u  /* kMemoryChanged: toggled by every write */
+#define LSM_TYPE_STRING 2u   /* kMemoryTypeString */
+#define LSM_TYPE_FLOAT 4u    /* kMemoryTypeFloat */
+#define LSM_TYPE_DOUBLE 8u   /* kMemoryTypeDouble */
+#define LSM_TYPE_BYTES 16u   /* kMemoryTypeBuffer: added by this project */
 
-/* Bits of lsm_stream_open's flags argument. */
+/* Stream layouts (goshm.Layout). */
+#define LSM_LAYOUT_V0 0 /* cpp_libsharedmemory 0.0.9 */
+#define LSM_LAYOUT_V1 1 /* libsharedmemory 1.x */
+#define LSM_LAYOUT_V2 2 /* libsharedmemory 2.x */
+
+/* Layout v2 header (SPEC §3.1). Bytes 1 and 2 are this project's "a watcher waits" hints. */
+#define LSM_V2_HINT_REVISION 1
+#define LSM_V2_HINT_ACK 2
+#define LSM_V2_REVISION 4
+#define LSM_V2_ACK 8
+#define LSM_V2_SIZE 12
+#define LSM_V2_LOCK 16
+#define LSM_V2_DATA 20
+/* Layout v1, and v0's string and byte payloads (SPEC §3.2, §3.3). v0 places a Float32Array's
+ * size and data at elements 1 and 5 of a float array, a Float64Array's at those of a double array. */
+#define LSM_V1_SIZE 1
+#define LSM_V1_DATA 5
+#define LSM_V0_FLOAT_SIZE 4
+#define LSM_V0_FLOAT_DATA 20
+#define LSM_V0_DOUBLE_SIZE 8
+#define LSM_V0_DOUBLE_DATA 40
+
+/* Queues (SPEC §3.4): header bytes of each layout, and the length word in front of every slot. */
+#define LSM_QUEUE_HEADER_V2 28
+#define LSM_QUEUE_HEADER_V1 20
+#define LSM_QUEUE_SLOT_HEAD 4
+
+/* Limits. A name is at most LSM_MAX_NAME_BYTES bytes of UTF-8 (the OS's own limit), and sizes,
+ * capacities and payload lengths are u32 fields of the layouts. */
+#if defined(__APPLE__)
+#define LSM_MAX_NAME_BYTES 31 /* PSHMNAMLEN */
+#else
+#define LSM_MAX_NAME_BYTES 255 /* NAME_MAX of /dev/shm */
+#endif
+#define LSM_MAX_SIZE 4294967295u
+
+/* Bits of the flags argument of the open functions. */
 #define LSM_OPEN_CREATE 1u   /* create if missing, attach if present (growing it to size) */
 #define LSM_OPEN_UNLINK 2u   /* remove the name on close (persistent = false) */
 #define LSM_OPEN_READONLY 4u /* map without write access */
 
-/* The fast path of a stream: plain C functions (goshm/cabi/fast.c) that do the uncontended,
- * valid case of a write, read or flags look without entering the Go runtime (a call from C into Go
- * costs ~70 ns). Anything else (lock held, payload too large, bad header, read-only mapping, a
- * fault) returns LSM_FAST_SLOW and changes nothing visible, and the caller makes the same call
- * through the Go export (lsm_stream_write/read/flags), which waits, times out, takes over from a
- * dead holder and reports errors. Accesses to the mapping are guarded: a SIGBUS/SIGSEGV on it
- * (segment truncated by another process) becomes LSM_FAST_SLOW, other faults go to the handlers
+/* Error kinds (goshm.Kind). */
+#define LSM_KIND_OS 1          /* the OS refused; errnum says why */
+#define LSM_KIND_ARG 2         /* an argument the engine cannot accept */
+#define LSM_KIND_TOO_LARGE 3   /* a payload larger than the segment holds */
+#define LSM_KIND_LAYOUT 4      /* a header field that does not fit the segment */
+#define LSM_KIND_SIZE 5        /* the segment is smaller than asked for */
+#define LSM_KIND_CLOSED 6      /* use after close */
+#define LSM_KIND_LOCK_TIMEOUT 7
+#define LSM_KIND_FAULT 8       /* the mapping faulted (truncated or removed by another process) */
+#define LSM_KIND_INTERNAL 9    /* a recovered panic: a bug in the engine */
+#define LSM_KIND_UNSUPPORTED 10 /* needs a layout or platform feature the segment lacks */
+
+/* ---- errors ------------------------------------------------------------------------------ */
+
+/* Filled in by a call that fails (its return value is negative); untouched otherwise. */
+typedef struct lsm_error {
+  int32_t kind;      /* LSM_KIND_* */
+  int32_t errnum;    /* errno, for LSM_KIND_OS */
+  char code[32];     /* "ENOENT", "ERR_SHM_CLOSED", ... */
+  char syscall[16];  /* "open", "fallocate", ... for LSM_KIND_OS */
+  char segment[256]; /* the segment's name, when the error concerns one */
+  char message[320];
+} lsm_error;
+
+/* ---- streams ----------------------------------------------------------------------------- */
+
+/* The fast path of a stream: plain C functions (fast.c) that do the uncontended, valid case of a
+ * write, read or flags look without entering the Go runtime (a call from C into Go costs ~70 ns).
+ * Anything else (lock held, payload too large, bad header, read-only mapping, a fault, a platform
+ * without the fault guard) returns LSM_FAST_SLOW and changes nothing visible, and the caller makes
+ * the same call through the Go export (lsm_stream_write/read/flags), which waits, times out, takes
+ * over from a dead holder and reports errors. Accesses to the mapping are guarded: a fault on it
+ * (segment truncated by another process) becomes LSM_FAST_SLOW; other faults go to the handlers
  * installed before.
  *
  * lsm_stream_open fills *fast (when fast is not NULL) with memory the engine owns until
@@ -48,7 +108,7 @@ typedef struct lsm_stream_info {
 typedef struct lsm_fast {
   uint8_t* base;     /* the mapping */
   uint64_t size;     /* bytes mapped */
-  int32_t layout;    /* 0, 1, 2 */
+  int32_t layout;    /* LSM_LAYOUT_* */
   uint32_t tag;      /* the value this process stores in the v2 lock word (its pid) */
   uint32_t seen;     /* revision of the value this stream last read (v2); shared with the engine */
   uint32_t has_read; /* 1 once a read completed; shared with the engine */
@@ -68,15 +128,19 @@ int32_t lsm_fast_flags(lsm_fast* fast);
 /* Handles are non-zero; 0 is never a valid handle. The low LSM_HANDLE_INDEX_BITS bits of the live
  * handles of a kind are distinct (an index a caller may use for a table). */
 #define LSM_HANDLE_INDEX_BITS 20
+
+/* Opens a stream; *mapped is the number of bytes mapped. */
 int32_t lsm_stream_open(char* name, size_t name_len, uint64_t size, uint32_t flags, int32_t layout,
-                        uint32_t mode, uint32_t lock_timeout_ms, uint32_t* handle, lsm_fast** fast,
-                        lsm_error* err);
+                        uint32_t mode, uint32_t lock_timeout_ms, uint32_t* handle, uint64_t* mapped,
+                        lsm_fast** fast, lsm_error* err);
+/* Closes the stream and ends its watches (each gets its final notification, see below). */
 int32_t lsm_stream_close(uint32_t handle, lsm_error* err);
-int32_t lsm_stream_info_get(uint32_t handle, lsm_stream_info* info, lsm_error* err);
 /* Writes len bytes from data as the payload of the given type bit. */
 int32_t lsm_stream_write(uint32_t handle, uint32_t type, void* data, size_t len, lsm_error* err);
 /* Returns the payload size in bytes and stores the flags byte; copies into dst only when the
- * payload fits in cap bytes, so a caller whose buffer is too small grows it and calls again. */
+ * payload fits in cap bytes, so a caller whose buffer is too small grows it and calls again. type
+ * places the payload in layout v0, which puts types apart (the original's readFloatArray reads
+ * at the float position whatever was written); 0 means the type the flags byte names. */
 int64_t lsm_stream_read(uint32_t handle, uint32_t type, void* dst, size_t cap, uint32_t* flags,
                         lsm_error* err);
 /* Returns the flags byte (0..255). */
@@ -93,19 +157,35 @@ int32_t lsm_unlink(char* name, size_t name_len, lsm_error* err);
 #define LSM_QUERY_SEEN 5 /* the revision of the value this stream last read */
 int64_t lsm_stream_query(uint32_t handle, int32_t query, lsm_error* err);
 
-/* Change watching (layout v2). The engine calls fn(ctx, value) from one of its own threads each
- * time the watched word changes (coalescing changes that happen during a call), until
- * lsm_watch_stop returns: after that fn is never called again for this watch. */
-typedef void (*lsm_notify_fn)(void* ctx, uint32_t value);
+/* ---- watches ----------------------------------------------------------------------------- */
+
+/* A watch reports changes of one 32-bit word of a mapping: a v2 stream's revision or ack, or a
+ * queue's count. The engine calls fn(ctx, value, 0) from one of its own threads after the word
+ * changed (coalescing changes that happen during a call), and then exactly once
+ * fn(ctx, value, 1) when the watch ends, whatever ends it: lsm_watch_stop, the close of its stream
+ * or queue, or a fault on the mapping (the receiver should look again, and meet the fault). After
+ * that final call fn is never called again for this watch, and lsm_watch_stop does not return
+ * before it has returned. The watch's id stays valid (and lsm_watch_stop must still be called on
+ * it, to free the id) until then. *baseline is the word's value when the watch started: changes
+ * after it are reported. */
+typedef void (*lsm_notify_fn)(void* ctx, uint32_t value, int32_t ended);
 #define LSM_FIELD_REVISION 0
 #define LSM_FIELD_ACK 1
 int32_t lsm_watch_start(uint32_t handle, int32_t field, uint32_t poll_ms, lsm_notify_fn fn, void* ctx,
-                        uint32_t* watch, lsm_error* err);
+                        uint32_t* watch, uint32_t* baseline, lsm_error* err);
+/* As lsm_watch_start, on a queue's count. */
+int32_t lsm_queue_watch_start(uint32_t handle, uint32_t poll_ms, lsm_notify_fn fn, void* ctx,
+                              uint32_t* watch, uint32_t* baseline, lsm_error* err);
+/* Ends a watch (if it has not ended) and frees its id; stopping an unknown id does nothing. */
 int32_t lsm_watch_stop(uint32_t watch, lsm_error* err);
+/* The ctx a live watch was started with, or NULL for an id that is not live. */
+void* lsm_watch_context(uint32_t watch);
 
-/* Raw segments. A raw segment is reference counted: open gives one reference; each external
- * ArrayBuffer over the mapping holds another (lsm_segment_retain), and the mapping goes away with
- * the last lsm_segment_release. *base stays valid until then. */
+/* ---- raw segments ------------------------------------------------------------------------ */
+
+/* A raw segment is reference counted: open gives one reference; each external ArrayBuffer over the
+ * mapping holds another (lsm_segment_retain), and the mapping goes away with the last
+ * lsm_segment_release. *base stays valid until then. */
 int32_t lsm_segment_open(char* name, size_t name_len, uint64_t size, uint32_t flags, uint32_t mode,
                          uint32_t* handle, void** base, uint64_t* mapped, lsm_error* err);
 int32_t lsm_segment_retain(uint32_t handle, lsm_error* err);
@@ -114,7 +194,8 @@ int32_t lsm_segment_release(uint32_t handle, lsm_error* err);
 int32_t lsm_segment_read(uint32_t handle, uint64_t offset, void* dst, size_t len, lsm_error* err);
 int32_t lsm_segment_write(uint32_t handle, uint64_t offset, void* src, size_t len, lsm_error* err);
 
-/* Queues (SPEC §3.4). */
+/* ---- queues ------------------------------------------------------------------------------ */
+
 typedef struct lsm_queue_info {
   uint32_t capacity;
   uint32_t max_message_size;
@@ -127,6 +208,7 @@ typedef struct lsm_queue_info {
 int32_t lsm_queue_open(char* name, size_t name_len, uint32_t capacity, uint32_t max_message, uint32_t flags,
                        int32_t layout, uint32_t mode, uint32_t lock_timeout_ms, uint32_t* handle,
                        lsm_queue_info* info, lsm_error* err);
+/* Closes the queue and ends its watches, as lsm_stream_close. */
 int32_t lsm_queue_close(uint32_t handle, lsm_error* err);
 /* 1: enqueued, 0: full, -1: error. */
 int32_t lsm_queue_enqueue(uint32_t handle, void* data, size_t len, lsm_error* err);
@@ -135,9 +217,6 @@ int32_t lsm_queue_enqueue(uint32_t handle, void* data, size_t len, lsm_error* er
  * its length is returned, and the caller grows dst and calls again. */
 int64_t lsm_queue_take(uint32_t handle, void* dst, size_t cap, int32_t peek, lsm_error* err);
 int64_t lsm_queue_len(uint32_t handle, lsm_error* err);
-/* Watches the count word; fn is called after it changes. Stop with lsm_watch_stop. */
-int32_t lsm_queue_watch_start(uint32_t handle, uint32_t poll_ms, lsm_notify_fn fn, void* ctx, uint32_t* watch,
-                              lsm_error* err);
 
 #ifdef __cplusplus
 }

@@ -1,5 +1,7 @@
 package main
 
+// The queue exports (goshm.h "queues"): a goshm.Queue per handle.
+
 /*
 #include "goshm.h"
 */
@@ -17,108 +19,72 @@ var queues handleTable[goshm.Queue]
 //export lsm_queue_open
 func lsm_queue_open(name *C.char, nameLen C.size_t, capacity C.uint32_t, maxMessage C.uint32_t, flags C.uint32_t,
 	layout C.int32_t, mode C.uint32_t, lockTimeoutMs C.uint32_t, out *C.uint32_t, info *C.lsm_queue_info,
-	e *C.lsm_error) (rc C.int32_t) {
-	defer catch(e, &rc)
-	o, err := openOptions(0, flags, mode) // the engine sizes a queue from its capacity
-	if err != nil {
-		return fail(e, err)
-	}
-	qo := goshm.QueueOptions{
-		Layout: goshm.Layout(layout), Capacity: int(capacity), MaxMessageSize: int(maxMessage),
-		LockTimeout: time.Duration(lockTimeoutMs) * time.Millisecond,
-	}
-	q, err := goshm.OpenQueue(C.GoStringN(name, C.int(nameLen)), o, qo)
-	if err != nil {
-		return fail(e, err)
-	}
-	h := queues.add(q)
-	if h == 0 {
-		q.Close()
-		return fail(e, &goshm.Error{Kind: goshm.KindInternal, Msg: "too many open queues"})
-	}
-	*out = C.uint32_t(h)
-	info.capacity = C.uint32_t(q.Capacity())
-	info.max_message_size = C.uint32_t(q.MaxMessageSize())
-	info.size = C.uint64_t(q.Segment().Size())
-	return 0
+	e *C.lsm_error) C.int32_t {
+	return guarded(e, func() (C.int32_t, error) {
+		o, err := openOptions(0, flags, mode) // the engine sizes a queue from its capacity
+		if err != nil {
+			return 0, err
+		}
+		qo := goshm.QueueOptions{
+			Layout: goshm.Layout(layout), Capacity: int(capacity), MaxMessageSize: int(maxMessage),
+			LockTimeout: time.Duration(lockTimeoutMs) * time.Millisecond,
+		}
+		q, err := goshm.OpenQueue(goName(name, nameLen), o, qo)
+		if err != nil {
+			return 0, err
+		}
+		h, err := register(&queues, q, q.Close, "queues")
+		if err != nil {
+			return 0, err
+		}
+		*out = C.uint32_t(h)
+		info.capacity = C.uint32_t(q.Capacity())
+		info.max_message_size = C.uint32_t(q.MaxMessageSize())
+		info.size = C.uint64_t(q.Segment().Size())
+		return 0, nil
+	})
 }
 
 //export lsm_queue_close
-func lsm_queue_close(h C.uint32_t, e *C.lsm_error) (rc C.int32_t) {
-	defer catch(e, &rc)
-	q := queues.remove(uint32(h))
-	if q == nil {
-		return 0
-	}
-	if err := q.Close(); err != nil {
-		return fail(e, err)
-	}
-	return 0
+func lsm_queue_close(h C.uint32_t, e *C.lsm_error) C.int32_t {
+	return guarded(e, func() (C.int32_t, error) {
+		if q := queues.remove(uint32(h)); q != nil { // closing twice is not an error
+			return ok(q.Close())
+		}
+		return 0, nil
+	})
 }
 
 //export lsm_queue_enqueue
-func lsm_queue_enqueue(h C.uint32_t, data unsafe.Pointer, n C.size_t, e *C.lsm_error) (rc C.int32_t) {
-	defer catch(e, &rc)
-	q := queues.get(uint32(h))
-	if q == nil {
-		return fail(e, staleHandle())
-	}
-	ok, err := q.Enqueue(bytesOf(data, n))
-	if err != nil {
-		return fail(e, err)
-	}
-	if !ok {
-		return 0
-	}
-	return 1
+func lsm_queue_enqueue(h C.uint32_t, data unsafe.Pointer, n C.size_t, e *C.lsm_error) C.int32_t {
+	return call(&queues, h, e, func(q *goshm.Queue) (C.int32_t, error) {
+		added, err := q.Enqueue(bytesOf(data, n))
+		if added {
+			return 1, err
+		}
+		return 0, err
+	})
 }
 
 //export lsm_queue_take
-func lsm_queue_take(h C.uint32_t, dst unsafe.Pointer, capacity C.size_t, peek C.int32_t, e *C.lsm_error) (rc C.int64_t) {
-	defer catch64(e, &rc)
-	q := queues.get(uint32(h))
-	if q == nil {
-		return C.int64_t(fail(e, staleHandle()))
-	}
-	var n int
-	var ok bool
-	var err error
-	if peek != 0 {
-		n, ok, err = q.Peek(bytesOf(dst, capacity))
-	} else {
-		n, ok, err = q.Dequeue(bytesOf(dst, capacity))
-	}
-	if err != nil {
-		return C.int64_t(fail(e, err))
-	}
-	if !ok {
-		return C.LSM_QUEUE_EMPTY
-	}
-	return C.int64_t(n)
+func lsm_queue_take(h C.uint32_t, dst unsafe.Pointer, capacity C.size_t, peek C.int32_t, e *C.lsm_error) C.int64_t {
+	return call(&queues, h, e, func(q *goshm.Queue) (C.int64_t, error) {
+		take := q.Dequeue
+		if peek != 0 {
+			take = q.Peek
+		}
+		n, found, err := take(bytesOf(dst, capacity))
+		if err == nil && !found {
+			return C.LSM_QUEUE_EMPTY, nil
+		}
+		return C.int64_t(n), err
+	})
 }
 
 //export lsm_queue_len
-func lsm_queue_len(h C.uint32_t, e *C.lsm_error) (rc C.int64_t) {
-	defer catch64(e, &rc)
-	q := queues.get(uint32(h))
-	if q == nil {
-		return C.int64_t(fail(e, staleHandle()))
-	}
-	n, err := q.Len()
-	if err != nil {
-		return C.int64_t(fail(e, err))
-	}
-	return C.int64_t(n)
-}
-
-//export lsm_queue_watch_start
-func lsm_queue_watch_start(h C.uint32_t, pollMs C.uint32_t, fn C.lsm_notify_fn, ctx unsafe.Pointer, out *C.uint32_t,
-	e *C.lsm_error) (rc C.int32_t) {
-	defer catch(e, &rc)
-	q := queues.get(uint32(h))
-	if q == nil {
-		return fail(e, staleHandle())
-	}
-	w, err := q.Watch(time.Duration(pollMs)*time.Millisecond, notifier(fn, ctx))
-	return addWatcher(w, err, out, e)
+func lsm_queue_len(h C.uint32_t, e *C.lsm_error) C.int64_t {
+	return call(&queues, h, e, func(q *goshm.Queue) (C.int64_t, error) {
+		n, err := q.Len()
+		return C.int64_t(n), err
+	})
 }

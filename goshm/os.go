@@ -1,0 +1,40 @@
+// The boundary between the portable engine and the operating system: the one interface every OS
+// implements, in the files named after it (segment_linux.go, futex_linux.go, ...).
+package goshm
+
+import (
+	"syscall"
+	"time"
+)
+
+// osLayer is everything the engine asks of the OS. The portable files (layouts, streams, locks,
+// queues, watchers) call nothing else, so porting the engine is implementing these methods on
+// osImpl for one more GOOS.
+type osLayer interface {
+	// open opens the named segment (creating it and growing it to o.Size with o.Create) and maps
+	// it. Names arrive validated, o.Mode set and o.Size checked against o.Create.
+	open(name string, o OpenOptions) (*Segment, error)
+	// unmap releases a mapping made by open (nil does nothing).
+	unmap(mem []byte) error
+	// unlink removes a segment's name; processes that have it mapped keep their mapping.
+	unlink(name string) error
+	// wait sleeps while *addr == val, at most timeout, and reports whether it ended for a reason
+	// other than the timeout. A wake from any process that maps the same word must end it; an
+	// OS without such a primitive may poll and report every return as a wake.
+	wait(addr *uint32, val uint32, timeout time.Duration) (woken bool)
+	// wake ends the waits on addr, in every process. It never blocks.
+	wake(addr *uint32)
+	// pidAlive reports whether the process that stored pid in a lock can still release it.
+	pidAlive(pid uint32) bool
+	// errnoName is the symbolic name of errno ("ENOENT"), or "" when the OS has none.
+	errnoName(errno syscall.Errno) string
+}
+
+// osImpl implements osLayer; each method lives in the file of its OS.
+type osImpl struct{}
+
+var _ osLayer = osImpl{}
+
+// sys is the OS. Its static type is the concrete osImpl, so a call like sys.wake is a direct
+// (inlinable) call: the interface above only states the contract.
+var sys osImpl

@@ -1,0 +1,113 @@
+// The part streams and queues share: the engine handle they hold, closed once (by close(), or when
+// the object is collected), and the engine watches their waits and events run, which ref()/unref() apply to.
+'use strict';
+const EventEmitter = require('events');
+const native = require('./native');
+const errors = require('./errors');
+
+// An object collected without close() is closed here, which also removes a non-persistent segment.
+// Environments that end first (a terminated worker, process exit) are covered by the addon, which
+// closes whatever its environment still has open.
+const registry = new FinalizationRegistry(({ closeNative, handle }) => {
+  try {
+    closeNative(handle);
+  } catch {
+    // Nothing to report to: the object is gone. The engine has released the mapping either way.
+  }
+});
+
+// The open handle of a stream or queue, or ERR_SHM_CLOSED: the first step of every operation.
+let handleOf;
+// Starts an engine watch for a stream or queue: start(handle, pollMs) returns the watch's id. Its
+// callback runs on this thread after the watched word changed. Returns the function that stops it.
+let watch;
+
+class Attached extends EventEmitter {
+  #handle;
+  #name;
+  #closeNative;
+  #pollInterval;
+  // Ids of the watches running for this object, so ref()/unref() reach each of them. The engine
+  // ends them when the object closes; stopping an ended one is harmless.
+  #watches = new Set();
+  #keepAlive = true;
+
+  static {
+    handleOf = (obj) => {
+      if (obj.#handle === 0) throw errors.closed(obj.#name);
+      return obj.#handle;
+    };
+    watch = (obj, start) => {
+      const id = start(handleOf(obj), obj.#pollInterval);
+      obj.#watches.add(id);
+      if (!obj.#keepAlive) native.watchRef(id, false);
+      let stopped = false;
+      return () => {
+        if (stopped) return;
+        stopped = true;
+        obj.#watches.delete(id);
+        native.watchStop(id);
+      };
+    };
+  }
+
+  /**
+   * Takes over a handle the engine has just opened.
+   * @param {number} handle
+   * @param {string} name the segment's name
+   * @param {(handle: number) => void} closeNative native.streamClose or native.queueClose
+   * @param {number} pollInterval ms: bounds how late a watch notices a peer that wakes nobody
+   */
+  constructor(handle, name, closeNative, pollInterval) {
+    super();
+    this.#handle = handle;
+    this.#name = name;
+    this.#closeNative = closeNative;
+    this.#pollInterval = pollInterval;
+    registry.register(this, { closeNative, handle }, this);
+  }
+
+  /** The segment's name. */
+  get name() { return this.#name; }
+  /** True once close() has been called. */
+  get closed() { return this.#handle === 0; }
+
+  /** Lets the process exit while this object watches (a pending wait, 'change' listeners). Returns this. */
+  unref() {
+    this.#setKeepAlive(false);
+    return this;
+  }
+
+  /** Undoes unref(). Returns this. */
+  ref() {
+    this.#setKeepAlive(true);
+    return this;
+  }
+
+  /** Releases the mapping (removing a non-persistent segment), then emits 'close'. Calling it again does nothing. */
+  close() {
+    const h = this.#handle;
+    if (h === 0) return;
+    this.#handle = 0;
+    // The engine ends this object's watches as it closes it; the waits still pending stop theirs
+    // (a no-op now) when 'close' rejects them.
+    this.#watches.clear();
+    registry.unregister(this);
+    try {
+      this.#closeNative(h);
+    } finally {
+      this.emit('close');
+    }
+  }
+
+  #setKeepAlive(keepAlive) {
+    this.#keepAlive = keepAlive;
+    for (const id of this.#watches) native.watchRef(id, keepAlive);
+  }
+}
+
+if (typeof Symbol.dispose === 'symbol') {
+  Attached.prototype[Symbol.dispose] = function dispose() { this.close(); };
+}
+
+module.exports = { Attached, handleOf, watch };

@@ -1,0 +1,50 @@
+// native.constants: the facts of goshm.h that JavaScript needs, handed over as numbers (like Node's
+// fs.constants), so lib/ spells none of them itself.
+#include "state.h"
+
+namespace lsm {
+
+void RegisterConstants(Napi::Env env, Napi::Object exports) {
+  Napi::Object c = Napi::Object::New(env);
+  auto set = [&](const char* name, double value) { c.Set(name, Napi::Number::New(env, value)); };
+  set("FLAG_CHANGED", LSM_FLAG_CHANGED);
+  set("TYPE_STRING", LSM_TYPE_STRING);
+  set("TYPE_FLOAT", LSM_TYPE_FLOAT);
+  set("TYPE_DOUBLE", LSM_TYPE_DOUBLE);
+  set("TYPE_BYTES", LSM_TYPE_BYTES);
+  set("LAYOUT_V0", LSM_LAYOUT_V0);
+  set("LAYOUT_V1", LSM_LAYOUT_V1);
+  set("LAYOUT_V2", LSM_LAYOUT_V2);
+  set("V2_DATA", LSM_V2_DATA);
+  set("V1_DATA", LSM_V1_DATA);
+  set("QUEUE_HEADER_V2", LSM_QUEUE_HEADER_V2);
+  set("QUEUE_HEADER_V1", LSM_QUEUE_HEADER_V1);
+  set("QUEUE_SLOT_HEAD", LSM_QUEUE_SLOT_HEAD);
+  set("MAX_NAME_BYTES", LSM_MAX_NAME_BYTES);
+  set("MAX_SIZE", LSM_MAX_SIZE);
+  set("OPEN_CREATE", LSM_OPEN_CREATE);
+  set("OPEN_UNLINK", LSM_OPEN_UNLINK);
+  set("OPEN_READONLY", LSM_OPEN_READONLY);
+  set("FIELD_REVISION", LSM_FIELD_REVISION);
+  set("FIELD_ACK", LSM_FIELD_ACK);
+  set("QUERY_REVISION", LSM_QUERY_REVISION);
+  set("QUERY_ACK", LSM_QUERY_ACK);
+  set("QUERY_HAS_NEW_DATA", LSM_QUERY_HAS_NEW_DATA);
+  set("QUERY_MARK_AS_READ", LSM_QUERY_MARK_AS_READ);
+  set("QUERY_IS_MESSAGE_READ", LSM_QUERY_IS_MESSAGE_READ);
+  set("QUERY_SEEN", LSM_QUERY_SEEN);
+  set("KIND_OS", LSM_KIND_OS);
+  set("KIND_ARG", LSM_KIND_ARG);
+  set("KIND_TOO_LARGE", LSM_KIND_TOO_LARGE);
+  set("KIND_LAYOUT", LSM_KIND_LAYOUT);
+  set("KIND_SIZE", LSM_KIND_SIZE);
+  set("KIND_CLOSED", LSM_KIND_CLOSED);
+  set("KIND_LOCK_TIMEOUT", LSM_KIND_LOCK_TIMEOUT);
+  set("KIND_FAULT", LSM_KIND_FAULT);
+  set("KIND_INTERNAL", LSM_KIND_INTERNAL);
+  set("KIND_UNSUPPORTED", LSM_KIND_UNSUPPORTED);
+  c.Freeze();
+  exports.Set("constants", c);
+}
+
+}  // namespace lsm

@@ -1,0 +1,26 @@
+// Queues (NodeSharedMemoryQueue): the queues one environment has open.
+#ifndef LSM_QUEUES_H
+#define LSM_QUEUES_H
+
+#include <unordered_set>
+
+#include "goshm.h"
+
+namespace lsm {
+
+class QueueRoom {
+ public:
+  void Add(uint32_t h) { open_.insert(h); }
+  void Drop(uint32_t h) { open_.erase(h); }
+  void CloseAll(lsm_error* err) {
+    for (uint32_t h : open_) lsm_queue_close(h, err);
+    open_.clear();
+  }
+
+ private:
+  std::unordered_set<uint32_t> open_;
+};
+
+}  // namespace lsm
+
+#endif

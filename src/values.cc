@@ -1,0 +1,89 @@
+// Value conversions (values.h).
+#include "values.h"
+
+namespace lsm {
+
+namespace {
+
+void ClearPending(napi_env env) {
+  bool pending = false;
+  napi_is_exception_pending(env, &pending);
+  if (pending) {
+    napi_value ignored;
+    napi_get_and_clear_last_exception(env, &ignored);
+  }
+}
+
+}  // namespace
+
+bool ViewBytes(napi_env env, napi_value view, void** data, size_t* bytes) {
+  bool is_dataview = false;
+  napi_is_dataview(env, view, &is_dataview);
+  if (is_dataview) return napi_get_dataview_info(env, view, bytes, data, nullptr, nullptr) == napi_ok;
+  napi_typedarray_type type;
+  size_t length = 0;
+  if (napi_get_typedarray_info(env, view, &type, &length, data, nullptr, nullptr) != napi_ok) return false;
+  size_t element;
+  switch (type) {
+    case napi_int8_array: case napi_uint8_array: case napi_uint8_clamped_array: element = 1; break;
+    case napi_int16_array: case napi_uint16_array: element = 2; break;
+    case napi_int32_array: case napi_uint32_array: case napi_float32_array: element = 4; break;
+    default: element = 8; break;  // float64, bigint64, biguint64
+  }
+  *bytes = length * element;
+  return true;
+}
+
+// The first try assumes the string fits; V8 stops before a character that would not fit (so up to
+// 3 bytes short), and a string that may not have fitted is copied again into a buffer sized for it:
+// 3 bytes per UTF-16 unit at most.
+bool StringToScratch(napi_env env, napi_value value, Scratch& scratch, size_t* len) {
+  if (napi_get_value_string_utf8(env, value, scratch.data(), scratch.size(), len) != napi_ok) return false;
+  if (*len + 4 < scratch.size()) return true;
+  size_t units = 0;
+  if (napi_get_value_string_utf16(env, value, nullptr, 0, &units) != napi_ok) return false;
+  size_t need = units * 3 + 1;
+  if (need > Scratch::kKeep) {  // measure exactly rather than triple a huge buffer
+    if (napi_get_value_string_utf8(env, value, nullptr, 0, len) != napi_ok) return false;
+    need = *len + 1;
+  }
+  if (!scratch.Reserve(need)) return false;
+  return napi_get_value_string_utf8(env, value, scratch.data(), scratch.size(), len) == napi_ok;
+}
+
+napi_value NewString(napi_env env, const char* data, size_t n) {
+  napi_value out;
+  if (napi_create_string_utf8(env, data, n, &out) != napi_ok) {
+    ClearPending(env);
+    return nullptr;
+  }
+  return out;
+}
+
+napi_value NewBuffer(napi_env env, const char* data, size_t n) {
+  napi_value out;
+  if (napi_create_buffer_copy(env, n, data, nullptr, &out) != napi_ok) {
+    ClearPending(env);
+    return nullptr;
+  }
+  return out;
+}
+
+napi_value NewTypedArray(napi_env env, napi_typedarray_type type, size_t element, const char* data,
+                         size_t bytes, void** out_data) {
+  size_t count = bytes / element;
+  void* memory = nullptr;
+  napi_value ab, out;
+  // A buffer the caller reads into holds all the bytes (the engine copies a payload only into room
+  // for all of it); a copy holds the whole elements only.
+  if (napi_create_arraybuffer(env, data == nullptr ? bytes : count * element, &memory, &ab) != napi_ok ||
+      napi_create_typedarray(env, type, count, ab, 0, &out) != napi_ok) {
+    ClearPending(env);
+    return nullptr;
+  }
+  if (data != nullptr && count != 0) std::memcpy(memory, data, count * element);
+  if (out_data != nullptr) *out_data = memory;
+  return out;
+}
+
+}  // namespace lsm

@@ -1,0 +1,207 @@
+// Watches: change notifications from the engine's watcher threads to JavaScript, through one
+// thread-safe function each. The engine's watch id is the only name a watch has: JavaScript holds
+// it, and the addon's state for it (Watch) is the ctx the engine hands back, so the addon keeps no
+// table of its own. A notification carries the watched word's new value; for a 'change' watch the
+// addon also reads the stream's value on the JavaScript thread and hands it over, so that an event
+// makes no further call down.
+//
+// Life of a Watch: created by a start function; the engine calls OnNotify from its thread, and a
+// last time with ended = 1 when the watch ends (stop, close of its stream or queue, a fault);
+// that final call releases the thread-safe function, whose finalizer (FinalizeWatch, on the
+// JavaScript thread) frees the engine id and the Watch. An environment torn down first finalizes
+// the function itself; FinalizeWatch then stops the engine watch, whose final call must not touch
+// the function any more (finalizing).
+#include <atomic>
+#include <functional>
+
+#include "state.h"
+#include "streams.h"
+
+namespace lsm {
+
+namespace {
+
+struct Watch {
+  napi_threadsafe_function tsfn = nullptr;
+  State* state = nullptr;
+  uint32_t id = 0;
+  uint32_t stream = 0;     // a 'change' watch: the stream whose value is delivered
+  bool change = false;
+  uint32_t delivered = 0;  // a 'change' watch: the revision of the value last delivered (JS thread)
+  bool freed = false;      // the engine id was stopped and freed by the addon (JS thread)
+  std::atomic<uint32_t> latest{0};
+  std::atomic<bool> pending{false};     // a JavaScript call is queued: later changes ride on it
+  std::atomic<bool> ended{false};       // the engine's final call came
+  std::atomic<bool> stopped{false};     // JavaScript stopped it: no JavaScript call after that
+  std::atomic<bool> finalizing{false};  // the thread-safe function is being finalized
+};
+
+void OnNotify(void* ctx, uint32_t value, int32_t ended) {
+  auto* w = static_cast<Watch*>(ctx);
+  w->latest.store(value, std::memory_order_release);
+  if (ended) {
+    if (w->finalizing.load(std::memory_order_acquire)) return;
+    w->ended.store(true, std::memory_order_release);
+    // One last look (a fault is met there), then the function may go.
+    if (!w->stopped.load(std::memory_order_acquire)) {
+      napi_call_threadsafe_function(w->tsfn, nullptr, napi_tsfn_nonblocking);
+    }
+    napi_release_threadsafe_function(w->tsfn, napi_tsfn_release);
+    return;
+  }
+  // Coalesce: CallJs clears pending before it reads latest, so the last change is never missed.
+  if (!w->pending.exchange(true, std::memory_order_acq_rel)) {
+    napi_call_threadsafe_function(w->tsfn, nullptr, napi_tsfn_nonblocking);
+  }
+}
+
+// A 'change' watch's delivery: the value read now, unless it is the value last delivered. The
+// notified revision can lag the one a read already covered (the watcher loads the word, a write
+// and our read happen, then its call arrives), so the read's own revision decides; the notified
+// one only spares the read when it shows nothing new.
+void DeliverChange(napi_env env, napi_value callback, Watch* w, uint32_t revision) {
+  bool ended = w->ended.load(std::memory_order_acquire);
+  if (revision == w->delivered && !ended) return;
+  State& state = *w->state;
+  napi_value undefined, args[2];
+  napi_get_undefined(env, &undefined);
+  args[0] = undefined;
+  args[1] = ReadValue(env, state, w->stream, &args[0]);
+  if (args[1] == nullptr) {
+    napi_get_undefined(env, &args[1]);
+  } else {
+    int64_t seen = state.streams.Seen(w->stream, &state.err);
+    if (seen < 0 || static_cast<uint32_t>(seen) == w->delivered) return;
+    w->delivered = static_cast<uint32_t>(seen);
+  }
+  napi_call_function(env, undefined, callback, 2, args, nullptr);
+}
+
+void CallJs(napi_env env, napi_value callback, void* context, void*) {
+  auto* w = static_cast<Watch*>(context);
+  w->pending.store(false, std::memory_order_release);
+  if (env == nullptr || callback == nullptr || w->stopped.load(std::memory_order_acquire)) return;
+  uint32_t value = w->latest.load(std::memory_order_acquire);
+  if (w->change) {
+    DeliverChange(env, callback, w, value);
+    return;
+  }
+  napi_value undefined, arg;
+  napi_get_undefined(env, &undefined);
+  napi_create_uint32(env, value, &arg);
+  napi_call_function(env, undefined, callback, 1, &arg, nullptr);
+}
+
+void FinalizeWatch(napi_env, void* data, void*) {
+  auto* w = static_cast<Watch*>(data);
+  w->finalizing.store(true, std::memory_order_release);
+  if (!w->freed) {
+    lsm_error err;
+    lsm_watch_stop(w->id, &err);  // returns after the engine's final call
+  }
+  delete w;
+}
+
+using EngineStart = std::function<int32_t(Watch* w, uint32_t* baseline)>;
+
+// Creates the thread-safe function, then the engine watch that calls it. Returns the id.
+Napi::Value Start(const Napi::CallbackInfo& info, State& state, napi_value callback, Watch* w,
+                  const EngineStart& start) {
+  napi_env env = info.Env();
+  w->state = &state;
+  napi_value name;
+  napi_create_string_utf8(env, "node-libsharedmemory watch", NAPI_AUTO_LENGTH, &name);
+  if (napi_create_threadsafe_function(env, callback, nullptr, name, 0, 1, w, FinalizeWatch, w, CallJs, &w->tsfn) !=
+      napi_ok) {
+    delete w;
+    return state.Throw(env, ErrorClass::kError, "ERR_SHM_INTERNAL", "could not create a thread-safe function");
+  }
+  uint32_t baseline = 0;
+  if (start(w, &baseline) < 0) {
+    w->freed = true;  // the engine has no watch for it
+    napi_release_threadsafe_function(w->tsfn, napi_tsfn_abort);  // FinalizeWatch frees w
+    return state.ThrowEngine(env);
+  }
+  w->delivered = baseline;
+  return Napi::Number::New(env, w->id);
+}
+
+uint32_t PollArg(const Napi::CallbackInfo& info, size_t i) {
+  uint32_t v = 0;
+  napi_get_value_uint32(info.Env(), info[i], &v);
+  return v;
+}
+
+// watchStart(handle, field, pollMs, callback(word)) -> id: the revision or the ack of a v2 stream.
+Napi::Value WatchStart(const Napi::CallbackInfo& info, State& state) {
+  uint32_t h = HandleArg(info);
+  int32_t field = info[1].As<Napi::Number>().Int32Value();
+  uint32_t poll = PollArg(info, 2);
+  return Start(info, state, info[3], new Watch(), [&](Watch* w, uint32_t* baseline) {
+    return lsm_watch_start(h, field, poll, OnNotify, w, &w->id, baseline, &state.err);
+  });
+}
+
+// changeWatchStart(handle, pollMs, callback(err, value)) -> id: each new value of a v2 stream.
+Napi::Value ChangeWatchStart(const Napi::CallbackInfo& info, State& state) {
+  uint32_t h = HandleArg(info);
+  uint32_t poll = PollArg(info, 1);
+  auto* watch = new Watch();
+  watch->change = true;
+  watch->stream = h;
+  return Start(info, state, info[2], watch, [&](Watch* w, uint32_t* baseline) {
+    return lsm_watch_start(h, LSM_FIELD_REVISION, poll, OnNotify, w, &w->id, baseline, &state.err);
+  });
+}
+
+// queueWatchStart(handle, pollMs, callback(count)) -> id: a queue's count.
+Napi::Value QueueWatchStart(const Napi::CallbackInfo& info, State& state) {
+  uint32_t h = HandleArg(info);
+  uint32_t poll = PollArg(info, 1);
+  return Start(info, state, info[2], new Watch(), [&](Watch* w, uint32_t* baseline) {
+    return lsm_queue_watch_start(h, poll, OnNotify, w, &w->id, baseline, &state.err);
+  });
+}
+
+// The Watch of a live id of this environment, or nullptr.
+Watch* Find(const Napi::CallbackInfo& info, State& state) {
+  auto* w = static_cast<Watch*>(lsm_watch_context(HandleArg(info)));
+  return w != nullptr && w->state == &state && !w->freed ? w : nullptr;
+}
+
+// watchStop(id): no callback runs after this returns. Stopping an ended or unknown id does nothing.
+Napi::Value WatchStop(const Napi::CallbackInfo& info, State& state) {
+  if (Watch* w = Find(info, state)) {
+    w->stopped.store(true, std::memory_order_release);
+    w->freed = true;
+    lsm_watch_stop(w->id, &state.err);  // its final call releases the function
+  }
+  return info.Env().Undefined();
+}
+
+// watchRef(id, keepAlive): whether the watch keeps the event loop alive.
+Napi::Value WatchRef(const Napi::CallbackInfo& info, State& state) {
+  if (Watch* w = Find(info, state)) {
+    if (info[1].ToBoolean().Value()) {
+      napi_ref_threadsafe_function(info.Env(), w->tsfn);
+    } else {
+      napi_unref_threadsafe_function(info.Env(), w->tsfn);
+    }
+  }
+  return info.Env().Undefined();
+}
+
+}  // namespace
+
+void RegisterWatches(Napi::Env env, Napi::Object exports, State* state) {
+  Define(env, exports, state,
+         {
+             {"watchStart", Bind<WatchStart>},
+             {"changeWatchStart", Bind<ChangeWatchStart>},
+             {"queueWatchStart", Bind<QueueWatchStart>},
+             {"watchStop", Bind<WatchStop>},
+             {"watchRef", Bind<WatchRef>},
+         });
+}
+
+}  // namespace lsm
