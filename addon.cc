@@ -26,16 +26,17 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   // Freed with the environment (worker terminated, process exiting): ~State closes what is open.
   auto* state = new lsm::State();
   env.SetInstanceData(state);
-  lsm::RegisterConstants(env, exports);
-  lsm::Define(env, exports, state,
-              {
-                  {"setErrorFactory", lsm::Bind<SetErrorFactory>},
-                  {"closeAll", lsm::Bind<CloseAll>},
-              });
-  lsm::RegisterStreams(env, exports, state);
-  lsm::RegisterSegments(env, exports, state);
-  lsm::RegisterQueues(env, exports, state);
-  lsm::RegisterWatches(env, exports, state);
+  lsm::Methods methods(state);
+  lsm::RegisterConstants(env, methods);
+  methods.Add({
+      {"setErrorFactory", lsm::Bind<SetErrorFactory>},
+      {"closeAll", lsm::Bind<CloseAll>},
+  });
+  lsm::RegisterStreams(methods);
+  lsm::RegisterSegments(methods);
+  lsm::RegisterQueues(methods);
+  lsm::RegisterWatches(methods);
+  methods.DefineOn(env, exports);
   return exports;
 }
 

@@ -4,7 +4,7 @@
 
 namespace lsm {
 
-void RegisterConstants(Napi::Env env, Napi::Object exports) {
+void RegisterConstants(Napi::Env env, Methods& methods) {
   Napi::Object c = Napi::Object::New(env);
   auto set = [&](const char* name, double value) { c.Set(name, Napi::Number::New(env, value)); };
   set("FLAG_CHANGED", LSM_FLAG_CHANGED);
@@ -44,7 +44,7 @@ void RegisterConstants(Napi::Env env, Napi::Object exports) {
   set("KIND_INTERNAL", LSM_KIND_INTERNAL);
   set("KIND_UNSUPPORTED", LSM_KIND_UNSUPPORTED);
   c.Freeze();
-  exports.Set("constants", c);
+  methods.Add("constants", c);
 }
 
 }  // namespace lsm

@@ -99,15 +99,14 @@ Napi::Value Len(const Napi::CallbackInfo& info, State& state) {
 
 }  // namespace
 
-void RegisterQueues(Napi::Env env, Napi::Object exports, State* state) {
-  Define(env, exports, state,
-         {
-             {"queueOpen", Bind<Open>},
-             {"queueClose", Bind<Close>},
-             {"queueEnqueue", Bind<Enqueue>},
-             {"queueTake", Bind<Take>},
-             {"queueLen", Bind<Len>},
-         });
+void RegisterQueues(Methods& methods) {
+  methods.Add({
+      {"queueOpen", Bind<Open>},
+      {"queueClose", Bind<Close>},
+      {"queueEnqueue", Bind<Enqueue>},
+      {"queueTake", Bind<Take>},
+      {"queueLen", Bind<Len>},
+  });
 }
 
 }  // namespace lsm

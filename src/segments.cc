@@ -93,24 +93,21 @@ Napi::Value Write(const Napi::CallbackInfo& info, State& state) {
   uint64_t offset = static_cast<uint64_t>(info[1].As<Napi::Number>().Int64Value());
   void* data = nullptr;
   size_t bytes = 0;
-  if (!ViewBytes(env, info[2], &data, &bytes)) {
-    return state.Throw(env, ErrorClass::kTypeError, "ERR_INVALID_ARG_TYPE", "data must be an ArrayBufferView");
-  }
+  if (!ViewArg(info, state, 2, "data", &data, &bytes)) return info.Env().Undefined();
   if (lsm_segment_write(HandleArg(info), offset, data, bytes, &state.err) < 0) return state.ThrowEngine(env);
   return info.Env().Undefined();
 }
 
 }  // namespace
 
-void RegisterSegments(Napi::Env env, Napi::Object exports, State* state) {
-  Define(env, exports, state,
-         {
-             {"segmentOpen", Bind<Open>},
-             {"segmentBuffer", Bind<Buffer>},
-             {"segmentClose", Bind<Close>},
-             {"segmentRead", Bind<Read>},
-             {"segmentWrite", Bind<Write>},
-         });
+void RegisterSegments(Methods& methods) {
+  methods.Add({
+      {"segmentOpen", Bind<Open>},
+      {"segmentBuffer", Bind<Buffer>},
+      {"segmentClose", Bind<Close>},
+      {"segmentRead", Bind<Read>},
+      {"segmentWrite", Bind<Write>},
+  });
 }
 
 }  // namespace lsm

@@ -7,6 +7,9 @@
 
 #include <napi.h>
 
+#include <utility>
+#include <vector>
+
 #include "errors.h"
 #include "goshm.h"
 #include "queues.h"
@@ -44,20 +47,35 @@ struct State {
 // A function of a room: the call's arguments and the state of the environment it runs in.
 using Method = Napi::Value (*)(const Napi::CallbackInfo&, State&);
 
+// The plain N-API callback of a Method, with the State as its data.
 template <Method M>
-Napi::Value Bind(const Napi::CallbackInfo& info) {
+napi_value Bind(napi_env env, napi_callback_info cbinfo) {
+  Napi::CallbackInfo info(env, cbinfo);
   return M(info, *static_cast<State*>(info.Data()));
 }
 
-struct MethodEntry {
-  const char* name;
-  Napi::Function::Callback callback;
-};
+// The functions of every room, defined on exports in one go by addon.cc: set one by one, 30-odd
+// properties would turn exports into a dictionary-mode object, and every call from JavaScript
+// would pay a slow property lookup.
+class Methods {
+ public:
+  explicit Methods(State* state) : state_(state) {}
+  void Add(std::initializer_list<std::pair<const char*, napi_callback>> methods) {
+    for (const auto& m : methods) {
+      list_.push_back({m.first, nullptr, m.second, nullptr, nullptr, nullptr, napi_enumerable, state_});
+    }
+  }
+  void Add(const char* name, napi_value value) {
+    list_.push_back({name, nullptr, nullptr, nullptr, nullptr, value, napi_enumerable, nullptr});
+  }
+  void DefineOn(Napi::Env env, Napi::Object exports) {
+    napi_define_properties(env, exports, list_.size(), list_.data());
+  }
 
-// Sets each method on exports, bound to state.
-inline void Define(Napi::Env env, Napi::Object exports, State* state, std::initializer_list<MethodEntry> methods) {
-  for (const MethodEntry& m : methods) exports.Set(m.name, Napi::Function::New(env, m.callback, m.name, state));
-}
+ private:
+  State* state_;
+  std::vector<napi_property_descriptor> list_;
+};
 
 // The first argument of every handle-taking function. JavaScript passes a handle it got from us;
 // anything else reads as 0, which the engine reports as a closed handle.
@@ -67,11 +85,15 @@ inline uint32_t HandleArg(const Napi::CallbackInfo& info) {
   return h;
 }
 
-void RegisterConstants(Napi::Env env, Napi::Object exports);
-void RegisterStreams(Napi::Env env, Napi::Object exports, State* state);
-void RegisterSegments(Napi::Env env, Napi::Object exports, State* state);
-void RegisterQueues(Napi::Env env, Napi::Object exports, State* state);
-void RegisterWatches(Napi::Env env, Napi::Object exports, State* state);
+// The bytes of the ArrayBufferView argument i; false, with a TypeError thrown, for anything else.
+bool ViewArg(const Napi::CallbackInfo& info, State& state, size_t i, const char* argument, void** data,
+             size_t* bytes);
+
+void RegisterConstants(Napi::Env env, Methods& methods);
+void RegisterStreams(Methods& methods);
+void RegisterSegments(Methods& methods);
+void RegisterQueues(Methods& methods);
+void RegisterWatches(Methods& methods);
 
 }  // namespace lsm
 

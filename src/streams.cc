@@ -135,9 +135,7 @@ Napi::Value WriteView(const Napi::CallbackInfo& info, State& state) {
   napi_env env = info.Env();
   void* data = nullptr;
   size_t bytes = 0;
-  if (!ViewBytes(env, info[1], &data, &bytes)) {
-    return state.Throw(env, ErrorClass::kTypeError, "ERR_INVALID_ARG_TYPE", "value must be an ArrayBufferView");
-  }
+  if (!ViewArg(info, state, 1, "value", &data, &bytes)) return Undefined(info);
   uint32_t bit = 0;
   napi_get_value_uint32(env, info[2], &bit);
   if (state.streams.Write(HandleArg(info), bit, data, bytes, &state.err) < 0) return state.ThrowEngine(env);
@@ -248,9 +246,7 @@ Napi::Value ReadInto(const Napi::CallbackInfo& info, State& state) {
   napi_env env = info.Env();
   void* data = nullptr;
   size_t bytes = 0;
-  if (!ViewBytes(env, info[1], &data, &bytes)) {
-    return state.Throw(env, ErrorClass::kTypeError, "ERR_INVALID_ARG_TYPE", "target must be an ArrayBufferView");
-  }
+  if (!ViewArg(info, state, 1, "target", &data, &bytes)) return Undefined(info);
   uint32_t flags = 0;
   int64_t n = state.streams.Read(HandleArg(info), 0, data, bytes, &flags, &state.err);
   if (n < 0) return state.ThrowEngine(env);
@@ -288,23 +284,22 @@ napi_value ReadValue(napi_env env, State& state, uint32_t h, napi_value* error) 
   return out;
 }
 
-void RegisterStreams(Napi::Env env, Napi::Object exports, State* state) {
-  Define(env, exports, state,
-         {
-             {"streamOpen", Bind<Open>},
-             {"streamClose", Bind<Close>},
-             {"writeString", Bind<WriteString>},
-             {"writeView", Bind<WriteView>},
-             {"readString", Bind<ReadString>},
-             {"readFloatArray", Bind<ReadFloatArray>},
-             {"readDoubleArray", Bind<ReadDoubleArray>},
-             {"readFlags", Bind<ReadFlags>},
-             {"read", Bind<Read>},
-             {"readBuffer", Bind<ReadBuffer>},
-             {"readInto", Bind<ReadInto>},
-             {"query", Bind<Query>},
-             {"unlink", Bind<Unlink>},
-         });
+void RegisterStreams(Methods& methods) {
+  methods.Add({
+      {"streamOpen", Bind<Open>},
+      {"streamClose", Bind<Close>},
+      {"writeString", Bind<WriteString>},
+      {"writeView", Bind<WriteView>},
+      {"readString", Bind<ReadString>},
+      {"readFloatArray", Bind<ReadFloatArray>},
+      {"readDoubleArray", Bind<ReadDoubleArray>},
+      {"readFlags", Bind<ReadFlags>},
+      {"read", Bind<Read>},
+      {"readBuffer", Bind<ReadBuffer>},
+      {"readInto", Bind<ReadInto>},
+      {"query", Bind<Query>},
+      {"unlink", Bind<Unlink>},
+  });
 }
 
 }  // namespace lsm

@@ -1,6 +1,10 @@
 // Value conversions (values.h).
 #include "values.h"
 
+#include <string>
+
+#include "state.h"
+
 namespace lsm {
 
 namespace {
@@ -32,6 +36,14 @@ bool ViewBytes(napi_env env, napi_value view, void** data, size_t* bytes) {
   }
   *bytes = length * element;
   return true;
+}
+
+bool ViewArg(const Napi::CallbackInfo& info, State& state, size_t i, const char* argument, void** data,
+             size_t* bytes) {
+  if (ViewBytes(info.Env(), info[i], data, bytes)) return true;
+  state.Throw(info.Env(), ErrorClass::kTypeError, "ERR_INVALID_ARG_TYPE",
+              std::string(argument) + " must be an ArrayBufferView");
+  return false;
 }
 
 // The first try assumes the string fits; V8 stops before a character that would not fit (so up to

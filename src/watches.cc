@@ -193,15 +193,14 @@ Napi::Value WatchRef(const Napi::CallbackInfo& info, State& state) {
 
 }  // namespace
 
-void RegisterWatches(Napi::Env env, Napi::Object exports, State* state) {
-  Define(env, exports, state,
-         {
-             {"watchStart", Bind<WatchStart>},
-             {"changeWatchStart", Bind<ChangeWatchStart>},
-             {"queueWatchStart", Bind<QueueWatchStart>},
-             {"watchStop", Bind<WatchStop>},
-             {"watchRef", Bind<WatchRef>},
-         });
+void RegisterWatches(Methods& methods) {
+  methods.Add({
+      {"watchStart", Bind<WatchStart>},
+      {"changeWatchStart", Bind<ChangeWatchStart>},
+      {"queueWatchStart", Bind<QueueWatchStart>},
+      {"watchStop", Bind<WatchStop>},
+      {"watchRef", Bind<WatchRef>},
+  });
 }
 
 }  // namespace lsm

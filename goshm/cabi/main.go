@@ -111,6 +111,17 @@ func register[T any](t *handleTable[T], v *T, closeIt func() error, what string)
 	return h, nil
 }
 
+// closeHandle is the close export of a kind: it forgets the handle, then closes the object.
+// Closing a handle twice (or one never valid) is not an error.
+func closeHandle[T any](t *handleTable[T], h C.uint32_t, e *C.lsm_error, closeIt func(*T) error) C.int32_t {
+	return guarded(e, func() (C.int32_t, error) {
+		if v := t.remove(uint32(h)); v != nil {
+			return ok(closeIt(v))
+		}
+		return 0, nil
+	})
+}
+
 //export lsm_unlink
 func lsm_unlink(name *C.char, nameLen C.size_t, e *C.lsm_error) C.int32_t {
 	return guarded(e, func() (C.int32_t, error) { return ok(goshm.Unlink(goName(name, nameLen))) })

@@ -47,12 +47,7 @@ func lsm_queue_open(name *C.char, nameLen C.size_t, capacity C.uint32_t, maxMess
 
 //export lsm_queue_close
 func lsm_queue_close(h C.uint32_t, e *C.lsm_error) C.int32_t {
-	return guarded(e, func() (C.int32_t, error) {
-		if q := queues.remove(uint32(h)); q != nil { // closing twice is not an error
-			return ok(q.Close())
-		}
-		return 0, nil
-	})
+	return closeHandle(&queues, h, e, (*goshm.Queue).Close)
 }
 
 //export lsm_queue_enqueue

@@ -86,12 +86,7 @@ func lsm_stream_open(name *C.char, nameLen C.size_t, size C.uint64_t, flags C.ui
 
 //export lsm_stream_close
 func lsm_stream_close(h C.uint32_t, e *C.lsm_error) C.int32_t {
-	return guarded(e, func() (C.int32_t, error) {
-		if s := streams.remove(uint32(h)); s != nil { // closing twice is not an error
-			return ok(s.close())
-		}
-		return 0, nil
-	})
+	return closeHandle(&streams, h, e, (*stream).close)
 }
 
 //export lsm_stream_write
