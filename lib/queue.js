@@ -4,7 +4,7 @@
 const native = require('./native');
 const errors = require('./errors');
 const check = require('./validate');
-const { TurnQueue } = require('./wait');
+const { TurnQueue, untilClosed } = require('./wait');
 const { Attached, handleOf, watch } = require('./attached');
 
 const C = native.constants;
@@ -146,15 +146,8 @@ class NodeSharedMemoryQueue extends Attached {
   }
 
   /** Yields messages as they arrive (each dequeued by this consumer) until close(). */
-  async *[Symbol.asyncIterator]() {
-    for (;;) {
-      try {
-        yield await this.dequeueWait();
-      } catch (err) {
-        if (err.code === 'ERR_SHM_CLOSED') return;
-        throw err;
-      }
-    }
+  [Symbol.asyncIterator]() {
+    return untilClosed(() => this.dequeueWait());
   }
 
   // An engine watcher on the count word: notify() runs after every enqueue or dequeue that may

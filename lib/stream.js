@@ -6,7 +6,7 @@ const { types } = require('util');
 const native = require('./native');
 const errors = require('./errors');
 const check = require('./validate');
-const { waitUntil } = require('./wait');
+const { waitUntil, untilClosed } = require('./wait');
 const { Attached, handleOf, watch } = require('./attached');
 
 const C = native.constants;
@@ -217,15 +217,8 @@ class NodeSharedMemoryReadStream extends SharedMemoryStream {
   }
 
   /** Yields each new value (several quick writes may be seen as one: the last) until close(). */
-  async *[Symbol.asyncIterator]() {
-    for (;;) {
-      try {
-        yield await this.waitForChange();
-      } catch (err) {
-        if (err.code === 'ERR_SHM_CLOSED') return;
-        throw err;
-      }
-    }
+  [Symbol.asyncIterator]() {
+    return untilClosed(() => this.waitForChange());
   }
 
   #startChangeWatch() {

@@ -108,6 +108,6 @@ function checkView(value, argument) {
 
 module.exports = {
   DEFAULT_LOCK_TIMEOUT_MS, DEFAULT_POLL_INTERVAL_MS, DEFAULT_MODE, LAYOUTS,
-  checkName, checkSize, checkCount, checkBoolean, checkOptions, checkLayout, checkMode, checkTimeout,
+  checkName, checkSize, checkCount, checkBoolean, checkOptions, checkLayout, checkMode,
   checkEngineTimes, checkWaitOptions, checkView,
 };

@@ -157,4 +157,16 @@ class TurnQueue {
   }
 }
 
-module.exports = { waitUntil, TurnQueue };
+// The async iterator of streams and queues: the values of successive waits, until the object closes.
+async function* untilClosed(next) {
+  for (;;) {
+    try {
+      yield await next();
+    } catch (err) {
+      if (err.code === 'ERR_SHM_CLOSED') return;
+      throw err;
+    }
+  }
+}
+
+module.exports = { waitUntil, TurnQueue, untilClosed };

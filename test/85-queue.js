@@ -5,9 +5,8 @@
 // (test/fixtures/queue-peer.js, driven by request/reply messages; no sleeps): many producers and
 // many consumers, layout v1 with one producer and one consumer, process exit, the waits
 // (enqueueWait, dequeueWait, timeouts, AbortSignal, close, call order, async iteration, unref), and
-// worker threads. Two tests are expected to fail until the bugs they show are fixed: a wait on a
-// segment truncated under it never learns of the fault (goshm/watch.go), and an oversized
-// enqueueWait() queued behind another waiter is not refused at once (lib/queue.js).
+// worker threads, including a wait on a segment truncated under it (it learns of the fault) and an
+// oversized enqueueWait() queued behind another waiter (refused at once).
 'use strict';
 const assert = require('assert');
 const fs = require('fs');

@@ -25,14 +25,10 @@ const _ = uint(indexBits-C.LSM_HANDLE_INDEX_BITS) + uint(C.LSM_HANDLE_INDEX_BITS
 // result is what an export returns: a status (0 or -1) or a count (>= 0 or -1).
 type result interface{ ~int32 | ~int64 }
 
-// guarded runs f for an export: its error fills e and becomes -1, and so does a panic, reported
-// as an internal error instead of killing the host.
+// guarded runs f for an export: its error fills e and becomes -1, and so does a panic (see
+// recoverExport).
 func guarded[R result](e *C.lsm_error, f func() (R, error)) (rc R) {
-	defer func() {
-		if r := recover(); r != nil {
-			rc = R(fail(e, &goshm.Error{Kind: goshm.KindInternal, Msg: fmt.Sprintf("internal error: %v", r)}))
-		}
-	}()
+	defer recoverExport(e, &rc)
 	v, err := f()
 	if err != nil {
 		return R(fail(e, err))
@@ -41,15 +37,29 @@ func guarded[R result](e *C.lsm_error, f func() (R, error)) (rc R) {
 }
 
 // call is guarded for the exports that take a handle: a handle that is not live (closed, or
-// never valid) is an ERR_SHM_CLOSED error, never a crash.
-func call[T any, R result](t *handleTable[T], h C.uint32_t, e *C.lsm_error, f func(*T) (R, error)) R {
-	return guarded(e, func() (R, error) {
-		v := t.get(uint32(h))
-		if v == nil {
-			return -1, &goshm.Error{Kind: goshm.KindClosed, Msg: "shared memory handle is closed"}
-		}
-		return f(v)
-	})
+// never valid) is an ERR_SHM_CLOSED error, never a crash. It is written out rather than built on
+// guarded: the streams' slow paths pass here, and a second closure costs them.
+func call[T any, R result](t *handleTable[T], h C.uint32_t, e *C.lsm_error, f func(*T) (R, error)) (rc R) {
+	defer recoverExport(e, &rc)
+	v := t.get(uint32(h))
+	if v == nil {
+		return R(fail(e, errClosedHandle))
+	}
+	r, err := f(v)
+	if err != nil {
+		return R(fail(e, err))
+	}
+	return r
+}
+
+var errClosedHandle = &goshm.Error{Kind: goshm.KindClosed, Msg: "shared memory handle is closed"}
+
+// recoverExport is deferred by every export: a Go panic becomes an internal error and a -1 result
+// instead of killing the host.
+func recoverExport[R result](e *C.lsm_error, rc *R) {
+	if r := recover(); r != nil {
+		*rc = R(fail(e, &goshm.Error{Kind: goshm.KindInternal, Msg: fmt.Sprintf("internal error: %v", r)}))
+	}
 }
 
 // ok adapts an operation that returns only an error to call's shape.

@@ -80,8 +80,9 @@ func lsm_queue_watch_start(h C.uint32_t, pollMs C.uint32_t, fn C.lsm_notify_fn, 
 func lsm_watch_stop(id C.uint32_t, e *C.lsm_error) C.int32_t {
 	return guarded(e, func() (C.int32_t, error) {
 		if w := watchers.remove(uint32(id)); w != nil {
-			// A watcher that ended on a fault reports it here; it has stopped either way, and
-			// its final notification has returned.
+			// Stop returns when the watcher's final notification has returned. The fault that
+			// may have ended it is not reported here: that final notification made the
+			// receiver look again and meet it.
 			w.Stop()
 		}
 		return 0, nil
