@@ -75,7 +75,9 @@ func queueOpen(create bool) func(string) error {
 
 // Issue 9, item 5: a FIFO under a segment's name made every read-only open block forever in
 // open(2). Every open path must return within a bound and refuse what is not a regular file with
-// KindLayout (ERR_SHM_LAYOUT), naming what it found, and leave it where it is.
+// KindLayout (ERR_SHM_LAYOUT), naming what it found, and leave it where it is: whether open(2)
+// lets it through to fstat (a FIFO, a directory opened read-only, a device) or refuses it itself
+// (a socket: ENXIO; a directory opened for writing: EISDIR; a device on a nodev mount: EACCES).
 func TestNonRegularFileUnderTheName(t *testing.T) {
 	plants := []struct {
 		what  string
@@ -97,6 +99,12 @@ func TestNonRegularFileUnderTheName(t *testing.T) {
 		{"directory", func(t *testing.T, path string) {
 			if err := os.Mkdir(path, 0o777); err != nil {
 				t.Fatal(err)
+			}
+		}},
+		{"character device", func(t *testing.T, path string) {
+			// /dev/null's numbers: opening it is harmless, and it answers reads and writes at once.
+			if err := syscall.Mknod(path, syscall.S_IFCHR|0o666, 1<<8|3); err != nil {
+				t.Skipf("mknod needs root (CAP_MKNOD): %v", err)
 			}
 		}},
 	}
