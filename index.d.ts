@@ -52,6 +52,12 @@ export type Payload = string | Float32Array | Float64Array | Buffer;
 export interface WriteStreamOptions extends StreamOptions {
   /** Permission bits of a segment this writer creates; default 0o600. Applied without the umask. */
   mode?: number;
+  /**
+   * Attach even when the existing segment belongs to another user. Default false: such a segment
+   * (e.g. one a local user made first, mode 0666, to read what is written and inject values) is
+   * refused with an EPERM error naming its owner and mode, and left as it is.
+   */
+  allowForeignOwner?: boolean;
 }
 
 /** Errors from the OS or the engine carry a code to switch on. */
@@ -145,6 +151,12 @@ export interface QueueOptions {
   lockTimeout?: number;
   /** Milliseconds: bounds how late a peer that wakes nobody is noticed by a wait; default 2. */
   pollInterval?: number;
+  /**
+   * Attach (either end, writer or not) even when the existing segment belongs to another user. Default false: such a segment
+   * (e.g. one a local user made first, mode 0666, to read what is written and inject values) is
+   * refused with an EPERM error naming its owner and mode, and left as it is.
+   */
+  allowForeignOwner?: boolean;
 }
 
 /** libsharedmemory's SharedMemoryQueue: a bounded FIFO of messages shared across processes. */
@@ -189,6 +201,12 @@ export interface SharedMemoryCreateOptions {
   mode?: number;
   /** false: the name is removed on close(); default true. */
   persistent?: boolean;
+  /**
+   * Attach even when the existing segment belongs to another user. Default false: such a segment
+   * (e.g. one a local user made first, mode 0666, to read what is written and inject values) is
+   * refused with an EPERM error naming its owner and mode, and left as it is.
+   */
+  allowForeignOwner?: boolean;
 }
 
 export interface SharedMemoryOpenOptions {

@@ -114,7 +114,8 @@ func queueHeaderSize(l Layout) int {
 // slots inside the segment, the indices below capacity, count at most capacity); garbage is a
 // KindLayout error.
 //
-// o.ReadOnly is refused: every queue operation writes the indices, the count or a lock.
+// o.ReadOnly is refused: every queue operation writes the indices, the count or a lock. A segment
+// owned by another user is refused (EPERM) unless o.AllowForeignOwner, whether creating or not.
 func OpenQueue(name string, o OpenOptions, qo QueueOptions) (*Queue, error) {
 	if qo.Layout != LayoutV2 && qo.Layout != LayoutV1 {
 		return nil, newError(KindArg, name,
@@ -130,6 +131,9 @@ func OpenQueue(name string, o OpenOptions, qo QueueOptions) (*Queue, error) {
 	if qo.MaxMessageSize < 0 || uint64(qo.MaxMessageSize) > MaxSize {
 		return nil, newError(KindArg, name, "queue maxMessageSize %d is out of range (1 to %d bytes)", qo.MaxMessageSize, uint32(MaxSize))
 	}
+	// Both ends of a queue store messages the other consumes: neither attaches to a queue of
+	// another user unless told AllowForeignOwner (see OpenOptions).
+	o.ownerOnly = true
 	if !o.Create {
 		seg, err := Open(name, o)
 		if err != nil {

@@ -27,6 +27,17 @@ type OpenOptions struct {
 	ReadOnly bool
 	// Unlink removes the name on Close (libsharedmemory's persistent == false).
 	Unlink bool
+	// AllowForeignOwner lets a writer (Create) or a queue attach to an existing segment owned by
+	// another user. Without it such a segment is refused with EPERM: its owner can read what a
+	// writer stores and store values and queue messages of its own (a squatter that made the name
+	// first, mode 0666). Readers are never refused: reading a peer's segment is the normal
+	// cross-user case. A segment of our own user is accepted whatever its mode (the C++ library
+	// makes them 0777).
+	AllowForeignOwner bool
+
+	// ownerOnly is set by Open for the opens that must refuse a foreign owner: Create, and every
+	// open of a queue (OpenQueue), whose both ends store messages others consume.
+	ownerOnly bool
 }
 
 // Segment is one mapping of a named shared memory segment. The descriptor is closed as soon as
@@ -55,6 +66,7 @@ func Open(name string, o OpenOptions) (*Segment, error) {
 	if o.Mode == 0 {
 		o.Mode = DefaultMode
 	}
+	o.ownerOnly = (o.Create || o.ownerOnly) && !o.AllowForeignOwner
 	s, err := sys.open(name, o)
 	if err != nil {
 		return nil, err

@@ -4,7 +4,11 @@
 
 package goshm
 
-import "golang.org/x/sys/unix"
+import (
+	"fmt"
+
+	"golang.org/x/sys/unix"
+)
 
 // shm_open(3) on Linux is open(2) under /dev/shm with O_NOFOLLOW|O_CLOEXEC; calling open directly
 // gives the same file and lets us report the real errno.
@@ -18,7 +22,10 @@ func (osImpl) open(name string, o OpenOptions) (*Segment, error) {
 		access = unix.O_RDONLY
 		prot = unix.PROT_READ
 	}
-	flags := access | unix.O_NOFOLLOW | unix.O_CLOEXEC
+	// O_NONBLOCK: a FIFO planted under the name would block open(2) until a writer came, forever
+	// for a read-only open; with it every open returns at once, and fstat below refuses what is
+	// not a regular file. mmap ignores the descriptor's flags.
+	flags := access | unix.O_NOFOLLOW | unix.O_CLOEXEC | unix.O_NONBLOCK
 
 	fd, created, err := openFile(name, path, flags, o)
 	if err != nil {
@@ -29,6 +36,14 @@ func (osImpl) open(name string, o OpenOptions) (*Segment, error) {
 	var st unix.Stat_t
 	if err := unix.Fstat(fd, &st); err != nil {
 		return nil, osError(name, "fstat", err)
+	}
+	if st.Mode&unix.S_IFMT != unix.S_IFREG {
+		return nil, notSegment(name, st.Mode)
+	}
+	// Checked before the segment is grown, so a refusal changes nothing (a segment we created is
+	// ours by definition).
+	if !created && o.ownerOnly && int(st.Uid) != unix.Geteuid() {
+		return nil, foreignOwner(name, st)
 	}
 	size := o.Size
 	if o.Create {
@@ -70,7 +85,7 @@ func openFile(name, path string, flags int, o OpenOptions) (fd int, created bool
 	if !o.Create {
 		fd, err = unix.Open(path, flags, 0)
 		if err != nil {
-			return -1, false, osError(name, "open", err)
+			return -1, false, openError(name, path, err)
 		}
 		return fd, false, nil
 	}
@@ -86,17 +101,58 @@ func openFile(name, path string, flags int, o OpenOptions) (fd int, created bool
 			return fd, true, nil
 		}
 		if err != unix.EEXIST {
-			return -1, false, osError(name, "open", err)
+			return -1, false, openError(name, path, err)
 		}
 		fd, err = unix.Open(path, flags, 0)
 		if err == nil {
 			return fd, false, nil
 		}
 		if err != unix.ENOENT {
-			return -1, false, osError(name, "open", err)
+			return -1, false, openError(name, path, err)
 		}
 	}
 	return -1, false, osError(name, "open", unix.EAGAIN)
+}
+
+// openError is the error of a failed open(2). Some non-regular files are refused by open itself
+// (a directory opened for writing: EISDIR; a socket: ENXIO); they get the same error as those
+// open lets through to fstat, so that a caller sees one code for "not a segment" whatever the
+// object and the access. A symbolic link stays ELOOP (O_NOFOLLOW's own answer).
+func openError(name, path string, err error) error {
+	var st unix.Stat_t
+	if err != unix.ENOENT && err != unix.ELOOP && unix.Lstat(path, &st) == nil {
+		if t := st.Mode & unix.S_IFMT; t != unix.S_IFREG && t != unix.S_IFLNK {
+			return notSegment(name, st.Mode)
+		}
+	}
+	return osError(name, "open", err)
+}
+
+// notSegment refuses a name that holds something other than a regular file (a FIFO, socket,
+// directory or device, which shm_open never makes: another program or user put it there) as a
+// KindLayout error, the kind of "what is under this name is not a segment of this layout".
+func notSegment(name string, mode uint32) error {
+	what := map[uint32]string{
+		unix.S_IFIFO: "a FIFO", unix.S_IFSOCK: "a socket", unix.S_IFDIR: "a directory",
+		unix.S_IFCHR: "a character device", unix.S_IFBLK: "a block device", unix.S_IFLNK: "a symbolic link",
+	}[mode&unix.S_IFMT]
+	if what == "" {
+		what = fmt.Sprintf("a file of type %#o", mode&unix.S_IFMT)
+	}
+	return newError(KindLayout, name,
+		"shared memory segment %q is %s, not a regular file: it is not a shared memory segment (something other than shm_open made it; remove it to use the name)",
+		name, what)
+}
+
+// foreignOwner refuses a segment of another user to a writer or a queue (OpenOptions
+// AllowForeignOwner says why) with EPERM, naming the owner and the mode.
+func foreignOwner(name string, st unix.Stat_t) error {
+	return &Error{
+		Kind: KindOS, Segment: name, Syscall: "open", Errno: unix.EPERM,
+		Msg: fmt.Sprintf("EPERM: shared memory segment %q belongs to user %d (mode %04o), not to this process's user %d: "+
+			"a writer or a queue does not attach to another user's segment, which that user can read and write "+
+			"(opt in with allowForeignOwner)", name, st.Uid, st.Mode&0o7777, unix.Geteuid()),
+	}
 }
 
 // reserve grows the file to size and allocates its pages now, so a full /dev/shm is ENOSPC here

@@ -120,7 +120,10 @@ func putU32(b []byte, v uint32) { binary.LittleEndian.PutUint32(b, v) }
 func getU32(b []byte) uint32    { return binary.LittleEndian.Uint32(b) }
 
 // Write stores p as the payload, with type bit typ, and toggles kMemoryChanged. A payload that
-// does not fit is a KindTooLarge error and leaves the segment untouched.
+// does not fit is a KindTooLarge error and leaves the segment untouched. A source that faults
+// before the copy (p over a mapping already truncated) is a KindFault error that changes nothing;
+// a write that faults midway (the segment, or the memory under p, truncated during the copy) is a
+// KindFault error that leaves an empty payload with no type bit in place of the torn one (put).
 func (s *Stream) Write(typ uint8, p []byte) (err error) {
 	defer recoverFault(s.seg.name, &err, debug.SetPanicOnFault(true))
 	if s.mem == nil {
@@ -133,28 +136,90 @@ func (s *Stream) Write(typ uint8, p []byte) (err error) {
 	if len(p) > len(s.mem)-dataAt {
 		return s.tooLarge(typ, len(p))
 	}
-	mem := s.mem
+	// The source is one mapping (Go memory, or a view over another segment, which another process
+	// can only cut from the end): if its first and last bytes can be read, so can the rest, unless
+	// it is cut during the copy. Touching them first makes the common case, a view over a segment
+	// truncated before the call, fail before anything is stored.
+	if len(p) > 0 {
+		touch(p)
+	}
 	if s.layout == LayoutV2 {
 		if err := s.lock(); err != nil {
 			return err
 		}
+		// put repairs a faulted write before this releases the lock, so no reader ever finds the
+		// lock free over torn bytes.
 		defer s.unlock()
-		copyCached(mem[dataAt:], p)
-		putU32(mem[sizeAt:], uint32(len(p)))
-		mem[0] = nextFlags(mem[0], typ)
-		// The revision moves last: a reader that sees it move sees the whole write.
+	}
+	return s.put(typ, p, sizeAt, dataAt)
+}
+
+// touch reads the first and last bytes of p, so that a fault there happens here. It is not
+// inlined, so that the loads are not optimised away with its unused result.
+//
+//go:noinline
+func touch(p []byte) byte { return p[0] ^ p[len(p)-1] }
+
+// put copies the payload in and publishes it: the size, then the flags byte (v1 and v0 peers poll
+// it, so it goes last there), then in v2 the revision, which a reader that sees it move takes as
+// the sign of a whole write. In v2 the caller holds the lock.
+//
+// A fault in the copy may have replaced part of the old payload already (copyCached copies in
+// pieces of 256 KiB; memmove's own order is unknown), and the old size, flags and revision would
+// make readers take the mix for the old value. So put repairs the segment as the takeover of a
+// dead writer does (repair), then lets the fault go on to Write's recoverFault, which reports it.
+// The C fast path hands a write that faulted to Write, which meets the same fault: here when the
+// segment or the source is cut midway, in touch when the source was cut before the call. A
+// fast-path copy that stored part of the payload before its fault is the fast path's to repair,
+// before it releases the lock, as put does.
+func (s *Stream) put(typ uint8, p []byte, sizeAt, dataAt int) error {
+	mem := s.mem
+	defer func() {
+		if r := recover(); r != nil {
+			s.repairAfterFault()
+			panic(r)
+		}
+	}()
+	copyCached(mem[dataAt:], p)
+	putU32(mem[sizeAt:], uint32(len(p)))
+	mem[0] = nextFlags(mem[0], typ)
+	if s.layout == LayoutV2 {
 		rev := s.word(V2Revision)
 		atomic.AddUint32(rev, 1)
 		if mem[V2HintRevision] != 0 {
 			sys.wake(rev)
 		}
-		return nil
 	}
-	// v1 and v0 have no lock; the flags byte goes last because peers poll it.
-	copyCached(mem[dataAt:], p)
-	putU32(mem[sizeAt:], uint32(len(p)))
-	mem[0] = nextFlags(mem[0], typ)
 	return nil
+}
+
+// repairAfterFault is repair for a write that faulted: the header it stores into may be gone too
+// (the segment itself truncated), in which case no reader can read it either and there is nothing
+// to repair; that second fault is dropped, the first is the one reported.
+func (s *Stream) repairAfterFault() {
+	defer func() { recover() }()
+	s.repair()
+	if s.layout == LayoutV2 && s.mem[V2HintRevision] != 0 {
+		sys.wake(s.word(V2Revision))
+	}
+}
+
+// repair replaces a payload that may be torn by an empty one with no type bit: every size field
+// 0 (layout v0 has one per payload type, and a reader asks for the type it wants, so all three),
+// kMemoryChanged toggled so that pollers of the flags byte notice, and in v2 a new revision, so
+// that no reader takes what it copied before for the current value. In v2 the caller holds the
+// lock.
+func (s *Stream) repair() {
+	mem := s.mem
+	for _, typ := range []uint8{TypeString, TypeFloat, TypeDouble} {
+		if sizeAt, _ := s.layout.fields(typ); sizeAt+4 <= len(mem) {
+			putU32(mem[sizeAt:], 0)
+		}
+	}
+	mem[0] = nextFlags(mem[0], 0)
+	if s.layout == LayoutV2 {
+		atomic.AddUint32(s.word(V2Revision), 1)
+	}
 }
 
 // Read copies the payload into dst when it fits, and returns its size in bytes and the flags byte

@@ -26,14 +26,12 @@ func (s *Stream) seize(dead uint32) (bool, error) { return s.takeOver(dead), nil
 func (s *Stream) unlock() { atomic.StoreUint32(s.lockWord(), 0) }
 
 // takeOver seizes the lock from a dead holder. The holder died inside a write, so the payload may
-// be half written: it is replaced by an empty payload with no type bit under a new revision, so no
-// reader ever sees the torn bytes as a message. It returns false if someone else got there first.
+// be half written: it is replaced by an empty payload with no type bit under a new revision
+// (repair), so no reader ever sees the torn bytes as a message. It returns false if someone else got there first.
 func (s *Stream) takeOver(dead uint32) bool {
 	if !atomic.CompareAndSwapUint32(s.lockWord(), dead, ownTag) {
 		return false
 	}
-	putU32(s.mem[V2Size:], 0)
-	s.mem[0] = nextFlags(s.mem[0], 0)
-	atomic.AddUint32(s.word(V2Revision), 1)
+	s.repair()
 	return true
 }

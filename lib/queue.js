@@ -59,7 +59,7 @@ class NodeSharedMemoryQueue extends Attached {
    * @param {boolean} [persistent] default true; false removes the segment on close
    * @param {boolean} [isWriter] default true: create the queue (or attach to an existing one);
    *   false: open an existing queue. Both can enqueue and dequeue.
-   * @param {{layout?: 'v2'|'v1', encoding?: 'utf8'|'buffer', mode?: number, lockTimeout?: number, pollInterval?: number}} [options]
+   * @param {{layout?: 'v2'|'v1', encoding?: 'utf8'|'buffer', mode?: number, lockTimeout?: number, pollInterval?: number, allowForeignOwner?: boolean}} [options]
    */
   constructor(name, capacity, maxMessageSize, persistent = true, isWriter = true, options) {
     check.checkName(name);
@@ -79,7 +79,8 @@ class NodeSharedMemoryQueue extends Attached {
       const limit = `times (${C.QUEUE_SLOT_HEAD} + maxMessageSize) must stay below ${C.MAX_SIZE} bytes`;
       throw errors.outOfRange('capacity', limit, capacity);
     }
-    const flags = (isWriter ? C.OPEN_CREATE : 0) | (persistent ? 0 : C.OPEN_UNLINK);
+    const foreign = opts.allowForeignOwner !== undefined && check.checkBoolean(opts.allowForeignOwner, 'options.allowForeignOwner');
+    const flags = (isWriter ? C.OPEN_CREATE : 0) | (persistent ? 0 : C.OPEN_UNLINK) | (foreign ? C.OPEN_ALLOW_FOREIGN : 0);
     const [handle, cap, max, bytes] =
       native.queueOpen(name, capacity, maxMessageSize, flags, QUEUE_LAYOUTS[layout], mode, lockTimeout);
     super(handle, name, native.queueClose, pollInterval);

@@ -41,7 +41,7 @@ class SharedMemory {
    * Creates a segment of `size` bytes, or attaches to an existing one (growing it to `size`).
    * @param {string} name
    * @param {number} size
-   * @param {{mode?: number, persistent?: boolean}} [options] persistent false removes it on close
+   * @param {{mode?: number, persistent?: boolean, allowForeignOwner?: boolean}} [options] persistent false removes it on close
    */
   static create(name, size, options) {
     check.checkName(name);
@@ -49,7 +49,8 @@ class SharedMemory {
     const opts = check.checkOptions(options);
     const mode = check.checkMode(opts.mode);
     const persistent = opts.persistent === undefined ? true : check.checkBoolean(opts.persistent, 'options.persistent');
-    return new SharedMemory(kCreate, name, size, C.OPEN_CREATE, mode, persistent, false);
+    const foreign = opts.allowForeignOwner !== undefined && check.checkBoolean(opts.allowForeignOwner, 'options.allowForeignOwner');
+    return new SharedMemory(kCreate, name, size, C.OPEN_CREATE | (foreign ? C.OPEN_ALLOW_FOREIGN : 0), mode, persistent, false);
   }
 
   /**

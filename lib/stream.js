@@ -29,6 +29,8 @@ class SharedMemoryStream extends Attached {
     const mode = check.checkMode(opts.mode);
     const { lockTimeout, pollInterval } = check.checkEngineTimes(opts);
     if (opts.readOnly !== undefined) check.checkBoolean(opts.readOnly, 'options.readOnly');
+    // Only a writer is refused another user's segment (the engine's rule); readers accept it anyway.
+    const foreign = opts.allowForeignOwner !== undefined && check.checkBoolean(opts.allowForeignOwner, 'options.allowForeignOwner');
     if (isWriter) {
       if (size === undefined) size = DEFAULT_SIZE;
       check.checkSize(size, layout);
@@ -38,7 +40,8 @@ class SharedMemoryStream extends Attached {
     // Readers of v1 and v0 never write, so they map read-only; v2 readers write the ack, the
     // watch hints and repair a segment whose writer died, unless told readOnly.
     const readOnly = !isWriter && (layout !== 'v2' || opts.readOnly === true);
-    const flags = (isWriter ? C.OPEN_CREATE : 0) | (persistent ? 0 : C.OPEN_UNLINK) | (readOnly ? C.OPEN_READONLY : 0);
+    const flags = (isWriter ? C.OPEN_CREATE : 0) | (persistent ? 0 : C.OPEN_UNLINK) | (readOnly ? C.OPEN_READONLY : 0) |
+      (foreign ? C.OPEN_ALLOW_FOREIGN : 0);
     // Size 0: a reader maps the whole segment, whatever its size.
     const [handle, mapped] = native.streamOpen(name, size === undefined ? 0 : size, flags, check.LAYOUTS[layout], mode, lockTimeout);
     super(handle, name, native.streamClose, pollInterval);
@@ -71,7 +74,7 @@ class NodeSharedMemoryWriteStream extends SharedMemoryStream {
    * @param {string} [name] default "__node-sharedmemory$"
    * @param {number} [size] bytes of the whole segment, header included; default 65535
    * @param {boolean} [persistent] default true; false removes the segment on close
-   * @param {{layout?: 'v2'|'v1'|'v0', mode?: number, lockTimeout?: number, pollInterval?: number}} [options]
+   * @param {{layout?: 'v2'|'v1'|'v0', mode?: number, lockTimeout?: number, pollInterval?: number, allowForeignOwner?: boolean}} [options]
    */
   constructor(name, size, persistent, options) {
     super(true, name, size, persistent, options);

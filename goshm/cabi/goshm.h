@@ -66,6 +66,7 @@ extern "C" {
 #define LSM_OPEN_CREATE 1u   /* create if missing, attach if present (growing it to size) */
 #define LSM_OPEN_UNLINK 2u   /* remove the name on close (persistent = false) */
 #define LSM_OPEN_READONLY 4u /* map without write access */
+#define LSM_OPEN_ALLOW_FOREIGN 8u /* writers (CREATE) and queues may attach to another user's segment */
 
 /* Error kinds (goshm.Kind). */
 #define LSM_KIND_OS 1          /* the OS refused; errnum says why */

@@ -107,6 +107,8 @@ func openOptions(size C.uint64_t, flags, mode C.uint32_t) (goshm.OpenOptions, er
 		Unlink:   flags&C.LSM_OPEN_UNLINK != 0,
 		ReadOnly: flags&C.LSM_OPEN_READONLY != 0,
 		Mode:     uint32(mode),
+
+		AllowForeignOwner: flags&C.LSM_OPEN_ALLOW_FOREIGN != 0,
 	}, nil
 }
 
