@@ -68,6 +68,31 @@ static inline void cpu_relax(void) {
 
 /* ---- the fast functions ------------------------------------------------------------------- */
 
+/* A write that faulted after it began storing may have left a torn payload: it is replaced by an
+ * empty one, as the engine's repair does (goshm/stream.go repair): every size field 0 (v0 has one
+ * per type), no type bit, kMemoryChanged toggled, and in v2 a new revision (with a wake for those
+ * watching), so that no reader takes the torn bytes for a value. Under a guard of its own: the
+ * mapping may be what is gone. In v2 the caller still holds the lock. */
+static void repair_after_fault(lsm_fast* f) {
+  static const uint8_t types[] = {LSM_TYPE_STRING, LSM_TYPE_FLOAT, LSM_TYPE_DOUBLE};
+  struct fast_guard g;
+  if (FAST_GUARD_FAULTED(&g)) return;
+  fast_arm(&g, f, NULL, 0);
+  uint8_t* mem = f->base;
+  for (size_t i = 0; i < sizeof types; i++) {
+    size_t size_at, data_at;
+    fields(f->layout, types[i], &size_at, &data_at);
+    if (size_at + 4 <= f->size) put_u32(mem + size_at, 0);
+  }
+  mem[0] = next_flags(mem[0], 0);
+  if (f->layout == LSM_LAYOUT_V2) {
+    uint32_t* rev = (uint32_t*)(mem + LSM_V2_REVISION);
+    __atomic_add_fetch(rev, 1, __ATOMIC_SEQ_CST);
+    if (__atomic_load_n(mem + LSM_V2_HINT_REVISION, __ATOMIC_RELAXED) != 0) lsm_fast_wake(rev);
+  }
+  fast_disarm();
+}
+
 /* A write that faulted while holding the v2 lock releases it if the word is still reachable, as
  * the engine's deferred unlock does. */
 static void release_after_fault(lsm_fast* f) {
@@ -86,12 +111,20 @@ int32_t lsm_fast_write(lsm_fast* f, uint32_t type32, const void* data, size_t n)
   fields(f->layout, type, &size_at, &data_at);
   if (data_at > f->size || n > f->size - data_at) return LSM_FAST_SLOW; /* too large: reported there */
   struct fast_guard g;
-  volatile int locked = 0;
+  volatile int locked = 0, storing = 0;
   if (FAST_GUARD_FAULTED(&g)) {
+    if (storing) repair_after_fault(f);
     if (locked) release_after_fault(f);
     return LSM_FAST_SLOW; /* the engine meets the fault too and reports it */
   }
   fast_arm(&g, f, data, n);
+  /* Both ends of the source first, as the engine does: a source already cut (a view over a
+   * truncated segment) faults here, before anything is stored. */
+  if (n != 0) {
+    const volatile uint8_t* src = (const volatile uint8_t*)data;
+    (void)src[0];
+    (void)src[n - 1];
+  }
   if (f->layout == LSM_LAYOUT_V2) {
     uint32_t* lock = (uint32_t*)(mem + LSM_V2_LOCK);
     uint32_t* rev = (uint32_t*)(mem + LSM_V2_REVISION);
@@ -101,16 +134,19 @@ int32_t lsm_fast_write(lsm_fast* f, uint32_t type32, const void* data, size_t n)
       return LSM_FAST_SLOW; /* held: the engine waits, times out or takes over */
     }
     locked = 1;
+    storing = 1;
     memcpy(mem + data_at, data, n);
     put_u32(mem + size_at, (uint32_t)n);
     mem[0] = next_flags(mem[0], type);
     /* The revision moves last: a reader that sees it move sees the whole write. */
     __atomic_add_fetch(rev, 1, __ATOMIC_SEQ_CST);
     if (__atomic_load_n(mem + LSM_V2_HINT_REVISION, __ATOMIC_RELAXED) != 0) lsm_fast_wake(rev);
+    storing = 0;
     __atomic_store_n(lock, 0, __ATOMIC_RELEASE);
     locked = 0;
   } else {
     /* v1 and v0 have no lock; the flags byte goes last because peers poll it. */
+    storing = 1;
     memcpy(mem + data_at, data, n);
     put_u32(mem + size_at, (uint32_t)n);
     __atomic_signal_fence(__ATOMIC_SEQ_CST);
