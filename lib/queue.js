@@ -105,8 +105,9 @@ class NodeSharedMemoryQueue extends Attached {
   /** Bytes of the segment: header plus capacity × (4 + maxMessageSize). */
   get byteLength() { return this.#bytes; }
 
-  isEmpty() { return this.size === 0; }
-  isFull() { return this.size === this.#capacity; }
+  // Through handleOf, not this.size, so that a foreign `this` is ERR_INVALID_THIS, not an answer.
+  isEmpty() { return native.queueLen(handleOf(this)) === 0; }
+  isFull() { return native.queueLen(handleOf(this)) === this.#capacity; }
 
   /** Appends a string (UTF-8) or the bytes of an ArrayBufferView. false when the queue is full. */
   enqueue(value) {

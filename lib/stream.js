@@ -173,9 +173,10 @@ class NodeSharedMemoryReadStream extends SharedMemoryStream {
    */
   readInto(target) {
     check.checkView(target, 'target');
+    const h = handleOf(this);
     let bytes;
     try {
-      bytes = native.readInto(handleOf(this), target);
+      bytes = native.readInto(h, target);
     } catch (err) {
       // The addon's "target is too small" concerns this segment too, but names none.
       if (err.segment === undefined) err.segment = this.name;
