@@ -161,23 +161,22 @@ function isDetachedBuffer(buffer) {
   }
 }
 
-// The bytes of a real view, or -1 when its buffer is detached.
-function liveBytes(view) {
+// The bytes of a real view (tag: its typed-array tag, undefined for a DataView), or -1 when its
+// buffer is detached. Only an empty-looking view can be a detached one, so a view with bytes costs
+// one getter call.
+function liveBytes(view, tag) {
   let bytes = 0;
-  let buffer;
-  if (typedArrayTag.call(view) !== undefined) {
+  if (tag !== undefined) {
     bytes = typedArrayBytes.call(view);
-    if (bytes === 0) buffer = typedArrayBuffer.call(view);
-  } else {
-    try {
-      bytes = dataViewBytes.call(view);
-    } catch {
-      // Detached, or out of the bounds of a shrunk resizable buffer: told apart below.
-    }
-    if (bytes === 0) buffer = dataViewBuffer.call(view);
+    if (bytes === 0 && isDetachedBuffer(typedArrayBuffer.call(view))) return -1;
+    return bytes;
   }
-  // Only an empty-looking view can be a detached one.
-  return bytes === 0 && isDetachedBuffer(buffer) ? -1 : bytes;
+  try {
+    bytes = dataViewBytes.call(view);
+  } catch {
+    // Detached, or out of the bounds of a shrunk resizable buffer: told apart below.
+  }
+  return bytes === 0 && isDetachedBuffer(dataViewBuffer.call(view)) ? -1 : bytes;
 }
 
 /**
@@ -187,8 +186,9 @@ function liveBytes(view) {
  * @param {string} [expected] what the message says the argument must be
  */
 function checkView(value, argument, expected = 'a Buffer, TypedArray or DataView') {
-  if (!ArrayBuffer.isView(value)) throw invalidType(argument, expected, value);
-  const bytes = liveBytes(value);
+  const tag = typedArrayTag.call(value);
+  if (tag === undefined && !types.isDataView(value)) throw invalidType(argument, expected, value);
+  const bytes = liveBytes(value, tag);
   if (bytes < 0) throw detached(argument, value);
   return bytes;
 }
@@ -197,12 +197,14 @@ function checkView(value, argument, expected = 'a Buffer, TypedArray or DataView
 // faked prototype or a Proxy's getPrototypeOf trap would satisfy.
 function checkTypedArray(value, argument, tag) {
   if (typedArrayTag.call(value) !== tag) throw invalidType(argument, `a ${tag}`, value);
-  return checkView(value, argument);
+  const bytes = liveBytes(value, tag);
+  if (bytes < 0) throw detached(argument, value);
+  return bytes;
 }
 
 /** Whether a view checked earlier has had its buffer detached since (a wait kept it). */
 function isDetachedView(view) {
-  return liveBytes(view) < 0;
+  return liveBytes(view, typedArrayTag.call(view)) < 0;
 }
 
 /** Bytes per element of a checked view: 1 for a Buffer, Uint8Array or DataView. */
