@@ -185,7 +185,7 @@ function fromNative(className, code, message, segment, errno, syscall) {
 }
 
 module.exports = {
-  describe, invalidType, invalidValue, outOfRange, unreadable, detached, invalidThis, privateConstructor,
+  invalidType, invalidValue, outOfRange, unreadable, detached, invalidThis, privateConstructor,
   closed, readOnly, messageTooLarge, detachedWhileWaiting,
   timeout, aborted,
   notBuilt, fromNative,

@@ -24,9 +24,11 @@ function checkQueueLayout(layout) {
   return layout;
 }
 
+const MESSAGE = 'a string, Buffer, TypedArray or DataView';
+
 // A message is a string or the bytes of a view (a detached one refused).
 function checkMessage(value) {
-  if (typeof value !== 'string') check.checkView(value, 'value', 'a string, Buffer, TypedArray or DataView');
+  if (typeof value !== 'string') check.checkView(value, 'value', MESSAGE);
 }
 
 class NodeSharedMemoryQueue extends Attached {
@@ -135,8 +137,7 @@ class NodeSharedMemoryQueue extends Attached {
     handleOf(this);
     // Checked now, not when this wait reaches the head of the line behind others; rejected like
     // the same error from an enqueue attempt.
-    checkMessage(value);
-    const bytes = typeof value === 'string' ? Buffer.byteLength(value) : check.checkView(value, 'value');
+    const bytes = typeof value === 'string' ? Buffer.byteLength(value) : check.checkView(value, 'value', MESSAGE);
     if (bytes > this.#maxMessageSize) {
       return Promise.reject(errors.messageTooLarge(this.name, bytes, this.#maxMessageSize));
     }
