@@ -35,6 +35,7 @@ function describe(value) {
     // String() of a symbol is its description, without calling anything of the caller's.
     case 'symbol': return String(value);
     case 'object': case 'function': break;
+    case 'undefined': return 'undefined';
     default: return `${typeof value} ${String(value)}`;
   }
   if (value === null) return 'null';
@@ -61,7 +62,13 @@ function describeThrown(thrown) {
   if (!types.isNativeError(thrown) || types.isProxy(thrown)) return describe(thrown);
   const message = Object.getOwnPropertyDescriptor(thrown, 'message');
   const text = message && typeof message.value === 'string' ? `: ${message.value.slice(0, 200)}` : '';
-  return `${constructorName(thrown) || 'Error'}${text}`;
+  let name;
+  try {
+    name = constructorName(thrown);
+  } catch {
+    // As in describe().
+  }
+  return `${name || 'Error'}${text}`;
 }
 
 function withCode(err, code, segment) {
