@@ -7,6 +7,8 @@ const { DEFAULT_LOCK_TIMEOUT_MS, DEFAULT_POLL_INTERVAL_MS } = require('./lib/val
 const { SharedMemory } = require('./lib/segment');
 const { NodeSharedMemoryQueue } = require('./lib/queue');
 
+require('./lib/signals').watchSignalListeners();
+
 module.exports = {
   NodeSharedMemoryWriteStream,
   NodeSharedMemoryReadStream,

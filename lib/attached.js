@@ -21,6 +21,9 @@ let handleOf;
 // Starts an engine watch for a stream or queue: start(handle, pollMs) returns the watch's id. Its
 // callback runs on this thread after the watched word changed. Returns the function that stops it.
 let watch;
+// What `this` must be for the methods of streams and queues (ERR_INVALID_THIS otherwise).
+const THIS = 'a NodeSharedMemoryWriteStream, NodeSharedMemoryReadStream or NodeSharedMemoryQueue';
+let isAttached;
 
 class Attached extends EventEmitter {
   #handle;
@@ -33,9 +36,17 @@ class Attached extends EventEmitter {
   #keepAlive = true;
 
   static {
+    isAttached = (obj) => obj !== null && typeof obj === 'object' && #handle in obj;
     handleOf = (obj) => {
-      if (obj.#handle === 0) throw errors.closed(obj.#name);
-      return obj.#handle;
+      let h;
+      try {
+        h = obj.#handle;
+      } catch {
+        // A method called on another object (taken off the prototype and call()ed).
+        throw errors.invalidThis(THIS, obj);
+      }
+      if (h === 0) throw errors.closed(obj.#name);
+      return h;
     };
     watch = (obj, start) => {
       const id = start(handleOf(obj), obj.#pollInterval);
@@ -74,18 +85,21 @@ class Attached extends EventEmitter {
 
   /** Lets the process exit while this object watches (a pending wait, 'change' listeners). Returns this. */
   unref() {
+    if (!isAttached(this)) throw errors.invalidThis(THIS, this);
     this.#setKeepAlive(false);
     return this;
   }
 
   /** Undoes unref(). Returns this. */
   ref() {
+    if (!isAttached(this)) throw errors.invalidThis(THIS, this);
     this.#setKeepAlive(true);
     return this;
   }
 
   /** Releases the mapping (removing a non-persistent segment), then emits 'close'. Calling it again does nothing. */
   close() {
+    if (!isAttached(this)) throw errors.invalidThis(THIS, this);
     const h = this.#handle;
     if (h === 0) return;
     this.#handle = 0;

@@ -3,14 +3,72 @@
 // One shape for all: a .code to switch on, and .segment naming the segment concerned.
 'use strict';
 
-function describe(value) {
-  if (value === null) return 'null';
-  if (typeof value === 'string') return `a string (${JSON.stringify(value.length > 40 ? value.slice(0, 40) + '…' : value)})`;
-  if (typeof value === 'object' || typeof value === 'function') {
-    const ctor = value.constructor && value.constructor.name;
-    return ctor ? `an instance of ${ctor}` : `an object`;
+const { types } = require('util');
+
+// Views, buffers and their impostors, named so that a faked prototype is not reported as the real thing.
+const VIEW_NAMES = new Set(['Buffer', 'DataView', 'ArrayBuffer', 'SharedArrayBuffer', 'Int8Array', 'Uint8Array',
+  'Uint8ClampedArray', 'Int16Array', 'Uint16Array', 'Int32Array', 'Uint32Array', 'Float16Array', 'Float32Array',
+  'Float64Array', 'BigInt64Array', 'BigUint64Array']);
+const typedArrayTag = Object.getOwnPropertyDescriptor(Object.getPrototypeOf(Uint8Array.prototype), Symbol.toStringTag).get;
+
+// The name of the constructor an ordinary object inherits from, found through property descriptors so
+// that no getter, Proxy trap or toPrimitive of the caller's runs (an error message must not throw).
+function constructorName(value) {
+  let proto = value;
+  for (let depth = 0; depth < 64 && proto !== null && !types.isProxy(proto); depth++) {
+    const own = Object.getOwnPropertyDescriptor(proto, 'constructor');
+    if (own) {
+      if (typeof own.value !== 'function' || types.isProxy(own.value)) return undefined;
+      const name = Object.getOwnPropertyDescriptor(own.value, 'name');
+      return name && typeof name.value === 'string' && name.value !== '' ? name.value.slice(0, 60) : undefined;
+    }
+    proto = Object.getPrototypeOf(proto);
   }
-  return `${typeof value} ${String(value)}`;
+  return undefined;
+}
+
+/** What a value is, for a message: never throws, and runs none of the value's code. */
+function describe(value) {
+  switch (typeof value) {
+    case 'string': return `a string (${JSON.stringify(value.length > 40 ? value.slice(0, 40) + '…' : value)})`;
+    case 'bigint': return `bigint ${value}n`;
+    // String() of a symbol is its description, without calling anything of the caller's.
+    case 'symbol': return String(value);
+    case 'object': case 'function': break;
+    case 'undefined': return 'undefined';
+    default: return `${typeof value} ${String(value)}`;
+  }
+  if (value === null) return 'null';
+  if (types.isProxy(value)) return `a Proxy (${typeof value === 'function' ? 'of a function' : 'of an object'})`;
+  if (typeof value === 'function') return 'a function';
+  let name;
+  try {
+    name = constructorName(value);
+  } catch {
+    // An exotic object: say no more than its type.
+  }
+  // A real typed array by its internal tag; a Buffer by its constructor (a Uint8Array underneath).
+  const tag = typedArrayTag.call(value);
+  if (tag !== undefined) return name === 'Buffer' ? 'a Buffer' : `a ${tag}`;
+  if (name === undefined) return 'an object';
+  if (VIEW_NAMES.has(name) && !ArrayBuffer.isView(value) && !types.isAnyArrayBuffer(value)) {
+    return `an object whose prototype is ${name}.prototype but which is not a ${name}`;
+  }
+  return `an instance of ${name}`;
+}
+
+// A thrown value as text, without running its code either (it may be a Proxy or have getters).
+function describeThrown(thrown) {
+  if (!types.isNativeError(thrown) || types.isProxy(thrown)) return describe(thrown);
+  const message = Object.getOwnPropertyDescriptor(thrown, 'message');
+  const text = message && typeof message.value === 'string' ? `: ${message.value.slice(0, 200)}` : '';
+  let name;
+  try {
+    name = constructorName(thrown);
+  } catch {
+    // As in describe().
+  }
+  return `${name || 'Error'}${text}`;
 }
 
 function withCode(err, code, segment) {
@@ -33,9 +91,30 @@ function outOfRange(argument, limit, actual) {
   return withCode(new RangeError(`${argument} ${limit}; got ${describe(actual)}`), 'ERR_OUT_OF_RANGE');
 }
 
-// `new SharedMemory()` called directly: it has no code, like a misuse of a private constructor.
+// An argument whose reading threw (a getter of an options object, a Proxy's trap, a revoked Proxy):
+// the caller's exception is kept as the cause.
+function unreadable(argument, thrown) {
+  const err = new TypeError(`${argument} must be readable; reading it threw ${describeThrown(thrown)}`, { cause: thrown });
+  return withCode(err, 'ERR_INVALID_ARG_VALUE');
+}
+
+// A view whose ArrayBuffer was transferred (structuredClone, postMessage) or whose SharedMemory was
+// closed: it has no bytes left, and writing it would write an empty payload. Node's own code for a
+// detached buffer (web streams, TextDecoder) is ERR_INVALID_STATE.
+function detached(argument, actual) {
+  const err = new TypeError(`${argument} must be a view over a live buffer; got ${describe(actual)} over a detached ` +
+    'ArrayBuffer (transferred, or its SharedMemory closed)');
+  return withCode(err, 'ERR_INVALID_STATE');
+}
+
+// A method called with a `this` that is not one of this package's objects (e.g. detached with call()).
+function invalidThis(expected, actual) {
+  return withCode(new TypeError(`this must be ${expected}; got ${describe(actual)}`), 'ERR_INVALID_THIS');
+}
+
+// `new SharedMemory()` called directly: the code Node gives its own private constructors.
 function privateConstructor(use) {
-  return new TypeError(`use ${use}`);
+  return withCode(new TypeError(`Illegal constructor: use ${use}`), 'ERR_ILLEGAL_CONSTRUCTOR');
 }
 
 // ---- the state of a segment or an object ----
@@ -56,6 +135,14 @@ function messageTooLarge(name, bytes, maxMessageSize) {
   'ERR_SHM_TOO_LARGE', name);
 }
 
+// A view passed to enqueueWait() and detached while the wait was queued behind others or a full
+// queue: enqueueing it would enqueue an empty message, so the wait rejects and enqueues nothing.
+function detachedWhileWaiting(name) {
+  const err = new TypeError(`value of enqueueWait() on queue ${JSON.stringify(name)} was detached while the wait was ` +
+    'queued (its ArrayBuffer transferred, or its SharedMemory closed); nothing was enqueued');
+  return withCode(err, 'ERR_INVALID_STATE', name);
+}
+
 // ---- waits (lib/wait.js) ----
 
 function timeout(name, ms) {
@@ -64,8 +151,8 @@ function timeout(name, ms) {
 }
 
 // The shape of Node's own AbortError (name, code, the signal's reason as cause).
-function aborted(signal) {
-  const err = new Error('The operation was aborted', { cause: signal.reason });
+function aborted(reason) {
+  const err = new Error('The operation was aborted', { cause: reason });
   err.name = 'AbortError';
   err.code = 'ABORT_ERR';
   return err;
@@ -105,8 +192,8 @@ function fromNative(className, code, message, segment, errno, syscall) {
 }
 
 module.exports = {
-  invalidType, invalidValue, outOfRange, privateConstructor,
-  closed, readOnly, messageTooLarge,
+  invalidType, invalidValue, outOfRange, unreadable, detached, invalidThis, privateConstructor,
+  closed, readOnly, messageTooLarge, detachedWhileWaiting,
   timeout, aborted,
   notBuilt, fromNative,
 };

@@ -24,11 +24,11 @@ function checkQueueLayout(layout) {
   return layout;
 }
 
+const MESSAGE = 'a string, Buffer, TypedArray or DataView';
+
+// A message is a string or the bytes of a view (a detached one refused).
 function checkMessage(value) {
-  if (typeof value !== 'string' && !ArrayBuffer.isView(value)) {
-    throw errors.invalidType('value', 'a string, Buffer, TypedArray or DataView', value);
-  }
-  return value;
+  if (typeof value !== 'string') check.checkView(value, 'value', MESSAGE);
 }
 
 class NodeSharedMemoryQueue extends Attached {
@@ -41,7 +41,12 @@ class NodeSharedMemoryQueue extends Attached {
   #producers = new TurnQueue({
     owner: this,
     subscribe: (notify) => this.#watch(notify),
-    attempt: (value) => ({ done: this.enqueue(value) }),
+    attempt: (value) => {
+      // A view waiting for its turn can be detached meanwhile (its ArrayBuffer transferred, its
+      // SharedMemory closed); enqueueing it then would enqueue an empty message.
+      if (typeof value !== 'string' && check.isDetachedView(value)) throw errors.detachedWhileWaiting(this.name);
+      return { done: this.enqueue(value) };
+    },
   });
   #consumers = new TurnQueue({
     owner: this,
@@ -68,7 +73,7 @@ class NodeSharedMemoryQueue extends Attached {
     // 0: as the header of the existing queue says.
     capacity = capacity === undefined && !isWriter ? 0 : check.checkCount(capacity, 'capacity');
     maxMessageSize = maxMessageSize === undefined && !isWriter ? 0 : check.checkCount(maxMessageSize, 'maxMessageSize');
-    const opts = check.checkOptions(options);
+    const opts = check.readOptions(options, ['layout', 'encoding', 'mode', 'lockTimeout', 'pollInterval']);
     const layout = checkQueueLayout(opts.layout);
     const encoding = checkEncoding(opts.encoding);
     const mode = check.checkMode(opts.mode);
@@ -103,13 +108,15 @@ class NodeSharedMemoryQueue extends Attached {
   /** Bytes of the segment: header plus capacity × (4 + maxMessageSize). */
   get byteLength() { return this.#bytes; }
 
-  isEmpty() { return this.size === 0; }
-  isFull() { return this.size === this.#capacity; }
+  // Through handleOf, not this.size, so that a foreign `this` is ERR_INVALID_THIS, not an answer.
+  isEmpty() { return native.queueLen(handleOf(this)) === 0; }
+  isFull() { return native.queueLen(handleOf(this)) === this.#capacity; }
 
   /** Appends a string (UTF-8) or the bytes of an ArrayBufferView. false when the queue is full. */
   enqueue(value) {
     const h = handleOf(this);
-    return native.queueEnqueue(h, checkMessage(value));
+    checkMessage(value);
+    return native.queueEnqueue(h, value);
   }
 
   /** Removes and returns the oldest message (a string, or a Buffer with encoding 'buffer'); undefined when empty. */
@@ -129,10 +136,9 @@ class NodeSharedMemoryQueue extends Attached {
   enqueueWait(value, options) {
     const wait = check.checkWaitOptions(options);
     handleOf(this);
-    checkMessage(value);
     // Checked now, not when this wait reaches the head of the line behind others; rejected like
     // the same error from an enqueue attempt.
-    const bytes = typeof value === 'string' ? Buffer.byteLength(value) : value.byteLength;
+    const bytes = typeof value === 'string' ? Buffer.byteLength(value) : check.checkView(value, 'value', MESSAGE);
     if (bytes > this.#maxMessageSize) {
       return Promise.reject(errors.messageTooLarge(this.name, bytes, this.#maxMessageSize));
     }

@@ -10,6 +10,12 @@ const C = native.constants;
 
 const kCreate = Symbol('create');
 
+// Whether a method's `this` is a SharedMemory (not another object it was call()ed on): set below.
+let isSegment;
+function checkThis(obj) {
+  if (!isSegment(obj)) throw errors.invalidThis('a SharedMemory', obj);
+}
+
 function removeName(name) {
   try {
     native.unlink(name);
@@ -37,6 +43,10 @@ class SharedMemory {
   #readOnly;
   #buffer = null;
 
+  static {
+    isSegment = (obj) => obj !== null && typeof obj === 'object' && #handle in obj;
+  }
+
   /**
    * Creates a segment of `size` bytes, or attaches to an existing one (growing it to `size`).
    * @param {string} name
@@ -46,7 +56,7 @@ class SharedMemory {
   static create(name, size, options) {
     check.checkName(name);
     check.checkCount(size, 'size', 'bytes');
-    const opts = check.checkOptions(options);
+    const opts = check.readOptions(options, ['mode', 'persistent']);
     const mode = check.checkMode(opts.mode);
     const persistent = opts.persistent === undefined ? true : check.checkBoolean(opts.persistent, 'options.persistent');
     const foreign = opts.allowForeignOwner !== undefined && check.checkBoolean(opts.allowForeignOwner, 'options.allowForeignOwner');
@@ -60,7 +70,7 @@ class SharedMemory {
    */
   static open(name, options) {
     check.checkName(name);
-    const opts = check.checkOptions(options);
+    const opts = check.readOptions(options, ['size', 'readOnly', 'persistent']);
     // 0: map the whole segment, whatever its size.
     const size = opts.size === undefined ? 0 : check.checkCount(opts.size, 'options.size', 'bytes');
     const readOnly = opts.readOnly === undefined ? false : check.checkBoolean(opts.readOnly, 'options.readOnly');
@@ -92,6 +102,7 @@ class SharedMemory {
    * same buffer is returned each time; close() detaches it (and every view on it).
    */
   get buffer() {
+    checkThis(this);
     if (this.#handle === 0) throw errors.closed(this.#name);
     // JavaScript has no read-only ArrayBuffer: a store into a PROT_READ page would kill the process.
     if (this.#readOnly) throw errors.readOnly(this.#name);
@@ -101,6 +112,7 @@ class SharedMemory {
 
   /** Copies `length` bytes at `offset` (default: to the end) into a new Buffer. */
   read(offset = 0, length) {
+    checkThis(this);
     this.#checkOpen();
     this.#checkOffset(offset);
     if (length === undefined) length = this.#size - offset;
@@ -113,19 +125,22 @@ class SharedMemory {
 
   /** Copies the bytes of `data` (Buffer, TypedArray or DataView) into the segment at `offset`. */
   write(offset, data) {
+    checkThis(this);
     this.#checkOpen();
     this.#checkOffset(offset);
-    check.checkView(data, 'data');
-    if (data.byteLength > this.#size - offset) {
-      throw errors.outOfRange('data', `must fit the ${this.#size - offset} bytes after offset ${offset} (it is ${data.byteLength} bytes)`, data);
+    // The view's real length (not a `byteLength` property it may have been given).
+    const bytes = check.checkView(data, 'data');
+    if (bytes > this.#size - offset) {
+      throw errors.outOfRange('data', `must fit the ${this.#size - offset} bytes after offset ${offset} (it is ${bytes} bytes)`, data);
     }
     if (this.#readOnly) throw errors.readOnly(this.#name);
     native.segmentWrite(this.#handle, offset, data);
-    return data.byteLength;
+    return bytes;
   }
 
   /** Removes the segment's name; this mapping (and other processes' mappings) stay usable. */
   unlink() {
+    checkThis(this);
     native.unlink(this.#name);
   }
 
@@ -134,6 +149,7 @@ class SharedMemory {
    * A non-persistent segment's name is removed. Calling it again does nothing.
    */
   close() {
+    checkThis(this);
     const h = this.#handle;
     if (h === 0) return;
     this.#handle = 0;

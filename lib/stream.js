@@ -2,7 +2,6 @@
 // (SPEC §2.1), plus close(), layouts, binary payloads, change detection and change events.
 // Arguments are checked here; the addon trusts them.
 'use strict';
-const { types } = require('util');
 const native = require('./native');
 const errors = require('./errors');
 const check = require('./validate');
@@ -24,7 +23,7 @@ class SharedMemoryStream extends Attached {
   constructor(isWriter, name = DEFAULT_NAME, size, persistent = true, options) {
     check.checkName(name);
     check.checkBoolean(persistent, 'persistent');
-    const opts = check.checkOptions(options);
+    const opts = check.readOptions(options, ['layout', 'mode', 'lockTimeout', 'pollInterval', 'readOnly']);
     const layout = check.checkLayout(opts.layout);
     const mode = check.checkMode(opts.mode);
     const { lockTimeout, pollInterval } = check.checkEngineTimes(opts);
@@ -86,16 +85,12 @@ class NodeSharedMemoryWriteStream extends SharedMemoryStream {
   }
 
   writeFloatArray(value) {
-    if (!(value instanceof Float32Array) && !types.isFloat32Array(value)) {
-      throw errors.invalidType('value', 'a Float32Array', value);
-    }
+    check.checkTypedArray(value, 'value', 'Float32Array');
     native.writeView(handleOf(this), value, C.TYPE_FLOAT);
   }
 
   writeDoubleArray(value) {
-    if (!(value instanceof Float64Array) && !types.isFloat64Array(value)) {
-      throw errors.invalidType('value', 'a Float64Array', value);
-    }
+    check.checkTypedArray(value, 'value', 'Float64Array');
     native.writeView(handleOf(this), value, C.TYPE_DOUBLE);
   }
 
@@ -181,15 +176,17 @@ class NodeSharedMemoryReadStream extends SharedMemoryStream {
    */
   readInto(target) {
     check.checkView(target, 'target');
+    const h = handleOf(this);
     let bytes;
     try {
-      bytes = native.readInto(handleOf(this), target);
+      bytes = native.readInto(h, target);
     } catch (err) {
       // The addon's "target is too small" concerns this segment too, but names none.
       if (err.segment === undefined) err.segment = this.name;
       throw err;
     }
-    return target.BYTES_PER_ELEMENT ? Math.floor(bytes / target.BYTES_PER_ELEMENT) : bytes;
+    // By the view's internal type, not its (replaceable) BYTES_PER_ELEMENT property.
+    return Math.floor(bytes / check.elementSize(target));
   }
 
   /** Whether the revision moved since this reader last read (layout v2). */

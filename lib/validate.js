@@ -2,8 +2,9 @@
 // for a wrong type and RangeError for a value out of range, naming the argument, the limit and what
 // it got. Limits and layout numbers are the engine's (native.constants, from goshm.h).
 'use strict';
+const { types } = require('util');
 const { constants: C } = require('./native');
-const { invalidType, invalidValue, outOfRange } = require('./errors');
+const { invalidType, invalidValue, outOfRange, unreadable, detached } = require('./errors');
 
 // Public defaults of the options streams and queues share (index.d.ts documents them).
 const DEFAULT_LOCK_TIMEOUT_MS = 1000;
@@ -53,10 +54,25 @@ function checkBoolean(value, argument) {
   return value;
 }
 
-function checkOptions(options) {
-  if (options === undefined) return {};
+/**
+ * Reads the named options once each, into a plain object the checks then work on: a getter or Proxy
+ * trap runs once, so what is checked is what is used, and an exception from it becomes a TypeError
+ * naming the option (the caller's error as its cause).
+ * @param {unknown} options undefined or an object
+ * @param {string[]} keys the options the caller takes
+ */
+function readOptions(options, keys) {
+  const out = {};
+  if (options === undefined) return out;
   if (options === null || typeof options !== 'object') throw invalidType('options', 'an object', options);
-  return options;
+  for (const key of keys) {
+    try {
+      out[key] = options[key];
+    } catch (err) {
+      throw unreadable(`options.${key}`, err);
+    }
+  }
+  return out;
 }
 
 function checkLayout(layout) {
@@ -90,24 +106,115 @@ function checkEngineTimes(opts) {
   };
 }
 
-// { timeout, signal } of the wait…() methods.
+// AbortSignal's own getter: it checks that its receiver is a real AbortSignal (ERR_INVALID_THIS
+// otherwise) without running anything of the caller's.
+const signalAborted = Object.getOwnPropertyDescriptor(AbortSignal.prototype, 'aborted').get;
+
+// { timeout, signal } of the wait…() methods. The signal must be a real AbortSignal, not a Proxy of
+// one (whose traps could throw later, inside the wait, where no caller would see the error).
 function checkWaitOptions(options) {
-  const opts = checkOptions(options);
+  const opts = readOptions(options, ['timeout', 'signal']);
   const timeout = opts.timeout === undefined ? undefined : checkTimeout(opts.timeout, 'options.timeout');
   const { signal } = opts;
-  if (signal !== undefined && (signal === null || typeof signal !== 'object' || typeof signal.aborted !== 'boolean')) {
-    throw invalidType('options.signal', 'an AbortSignal', signal);
+  if (signal !== undefined) {
+    let real = signal !== null && typeof signal === 'object' && !types.isProxy(signal);
+    try {
+      if (real) signalAborted.call(signal);
+    } catch {
+      real = false;
+    }
+    if (!real) throw invalidType('options.signal', 'an AbortSignal', signal);
   }
   return { timeout, signal };
 }
 
-function checkView(value, argument) {
-  if (!ArrayBuffer.isView(value)) throw invalidType(argument, 'a Buffer, TypedArray or DataView', value);
-  return value;
+// ---- views ----
+// Typed arrays and DataViews are read through the intrinsic getters (captured here): they check the
+// internal slots, so a Proxy or an object with a faked prototype fails, and a view's own
+// `byteLength` property (a getter that throws or lies) is never consulted.
+
+const TypedArrayPrototype = Object.getPrototypeOf(Uint8Array.prototype);
+const getter = (proto, key) => Object.getOwnPropertyDescriptor(proto, key).get;
+const typedArrayTag = getter(TypedArrayPrototype, Symbol.toStringTag); // undefined for anything else
+const typedArrayBytes = getter(TypedArrayPrototype, 'byteLength'); // 0 once detached
+const typedArrayBuffer = getter(TypedArrayPrototype, 'buffer');
+const dataViewBytes = getter(DataView.prototype, 'byteLength'); // throws once detached or out of bounds
+const dataViewBuffer = getter(DataView.prototype, 'buffer');
+// ArrayBuffer.prototype.detached exists from V8 12 (Node 22); Node 20 has no direct test.
+const arrayBufferDetached = (Object.getOwnPropertyDescriptor(ArrayBuffer.prototype, 'detached') || {}).get;
+const Uint8 = Uint8Array;
+
+const BYTES_PER_ELEMENT = {
+  Int8Array: 1, Uint8Array: 1, Uint8ClampedArray: 1, Int16Array: 2, Uint16Array: 2, Float16Array: 2,
+  Int32Array: 4, Uint32Array: 4, Float32Array: 4, Float64Array: 8, BigInt64Array: 8, BigUint64Array: 8,
+};
+
+function isDetachedBuffer(buffer) {
+  if (types.isSharedArrayBuffer(buffer)) return false;
+  if (arrayBufferDetached) return arrayBufferDetached.call(buffer);
+  // Only a detached ArrayBuffer refuses even an empty view.
+  try {
+    new Uint8(buffer, 0, 0); // eslint-disable-line no-new
+    return false;
+  } catch {
+    return true;
+  }
+}
+
+// The bytes of a real view (tag: its typed-array tag, undefined for a DataView), or -1 when its
+// buffer is detached. Only an empty-looking view can be a detached one, so a view with bytes costs
+// one getter call.
+function liveBytes(view, tag) {
+  let bytes = 0;
+  if (tag !== undefined) {
+    bytes = typedArrayBytes.call(view);
+    if (bytes === 0 && isDetachedBuffer(typedArrayBuffer.call(view))) return -1;
+    return bytes;
+  }
+  try {
+    bytes = dataViewBytes.call(view);
+  } catch {
+    // Detached, or out of the bounds of a shrunk resizable buffer: told apart below.
+  }
+  return bytes === 0 && isDetachedBuffer(dataViewBuffer.call(view)) ? -1 : bytes;
+}
+
+/**
+ * A Buffer, TypedArray or DataView whose buffer is not detached: returns its length in bytes.
+ * @param {unknown} value
+ * @param {string} argument
+ * @param {string} [expected] what the message says the argument must be
+ */
+function checkView(value, argument, expected = 'a Buffer, TypedArray or DataView') {
+  const tag = typedArrayTag.call(value);
+  if (tag === undefined && !types.isDataView(value)) throw invalidType(argument, expected, value);
+  const bytes = liveBytes(value, tag);
+  if (bytes < 0) throw detached(argument, value);
+  return bytes;
+}
+
+// A Float32Array or Float64Array by its internal tag ('Float32Array'), not by instanceof, which a
+// faked prototype or a Proxy's getPrototypeOf trap would satisfy.
+function checkTypedArray(value, argument, tag) {
+  if (typedArrayTag.call(value) !== tag) throw invalidType(argument, `a ${tag}`, value);
+  const bytes = liveBytes(value, tag);
+  if (bytes < 0) throw detached(argument, value);
+  return bytes;
+}
+
+/** Whether a view checked earlier has had its buffer detached since (a wait kept it). */
+function isDetachedView(view) {
+  return liveBytes(view, typedArrayTag.call(view)) < 0;
+}
+
+/** Bytes per element of a checked view: 1 for a Buffer, Uint8Array or DataView. */
+function elementSize(view) {
+  const tag = typedArrayTag.call(view);
+  return tag === undefined ? 1 : BYTES_PER_ELEMENT[tag] || 1;
 }
 
 module.exports = {
   DEFAULT_LOCK_TIMEOUT_MS, DEFAULT_POLL_INTERVAL_MS, DEFAULT_MODE, LAYOUTS,
-  checkName, checkSize, checkCount, checkBoolean, checkOptions, checkLayout, checkMode,
-  checkEngineTimes, checkWaitOptions, checkView,
+  checkName, checkSize, checkCount, checkBoolean, readOptions, checkLayout, checkMode,
+  checkEngineTimes, checkWaitOptions, checkView, checkTypedArray, isDetachedView, elementSize,
 };

@@ -3,6 +3,40 @@
 'use strict';
 const errors = require('./errors');
 
+// A signal is used through AbortSignal's and EventTarget's own accessors and methods, never through
+// properties the caller could have replaced on it (checkWaitOptions made sure it is a real one).
+const signalAborted = Object.getOwnPropertyDescriptor(AbortSignal.prototype, 'aborted').get;
+const signalReason = Object.getOwnPropertyDescriptor(AbortSignal.prototype, 'reason').get;
+const { addEventListener, removeEventListener } = EventTarget.prototype;
+
+function isAborted(signal) {
+  return signal !== undefined && signalAborted.call(signal);
+}
+
+function abortError(signal) {
+  return errors.aborted(signalReason.call(signal));
+}
+
+// Returns the error to reject with when even a real signal refuses a listener (EventTarget reads
+// the signal's `constructor`, which the caller can have redefined), or null.
+function listen(signal, onAbort) {
+  try {
+    addEventListener.call(signal, 'abort', onAbort, { once: true });
+    return null;
+  } catch (err) {
+    return errors.unreadable('options.signal', err);
+  }
+}
+
+// Runs when a wait settles, possibly inside close(): it must not throw.
+function unlisten(signal, onAbort) {
+  try {
+    removeEventListener.call(signal, 'abort', onAbort);
+  } catch {
+    // listen() failed the same way, so there is no listener to remove.
+  }
+}
+
 /**
  * @param {object} w
  * @param {import('events').EventEmitter & {name: string}} w.owner the stream waited on: its name
@@ -13,7 +47,7 @@ const errors = require('./errors');
  * @param {AbortSignal|undefined} w.signal
  */
 function waitUntil({ owner, subscribe, test, timeout, signal }) {
-  if (signal && signal.aborted) return Promise.reject(errors.aborted(signal));
+  if (isAborted(signal)) return Promise.reject(abortError(signal));
   let first;
   try {
     first = test();
@@ -31,14 +65,18 @@ function waitUntil({ owner, subscribe, test, timeout, signal }) {
       unsubscribe = () => {};
       clearTimeout(timer);
       owner.removeListener('close', onClose);
-      if (signal) signal.removeEventListener('abort', onAbort);
+      if (signal) unlisten(signal, onAbort);
       if (err) reject(err);
       else resolve(value);
     };
     const onClose = () => finish(errors.closed(owner.name));
-    const onAbort = () => finish(errors.aborted(signal));
+    const onAbort = () => finish(abortError(signal));
     owner.once('close', onClose);
-    if (signal) signal.addEventListener('abort', onAbort, { once: true });
+    const refused = signal ? listen(signal, onAbort) : null;
+    if (refused) {
+      finish(refused);
+      return;
+    }
     if (timeout !== undefined) timer = setTimeout(() => finish(errors.timeout(owner.name, timeout)), timeout);
     try {
       unsubscribe = subscribe(() => {
@@ -89,7 +127,7 @@ class TurnQueue {
   }
 
   wait(arg, { timeout, signal }) {
-    if (signal && signal.aborted) return Promise.reject(errors.aborted(signal));
+    if (isAborted(signal)) return Promise.reject(abortError(signal));
     if (this.#waiters.length === 0) {
       try {
         const r = this.#attempt(arg);
@@ -100,12 +138,16 @@ class TurnQueue {
     }
     return new Promise((resolve, reject) => {
       const entry = { arg, resolve, reject, timer: undefined, signal, onAbort: null };
+      if (signal) {
+        entry.onAbort = () => this.#settle(entry, abortError(signal));
+        const refused = listen(signal, entry.onAbort);
+        if (refused) {
+          reject(refused);
+          return;
+        }
+      }
       if (timeout !== undefined) {
         entry.timer = setTimeout(() => this.#settle(entry, errors.timeout(this.#owner.name, timeout)), timeout);
-      }
-      if (signal) {
-        entry.onAbort = () => this.#settle(entry, errors.aborted(signal));
-        signal.addEventListener('abort', entry.onAbort, { once: true });
       }
       this.#waiters.push(entry);
       if (this.#unsubscribe === null) {
@@ -141,7 +183,7 @@ class TurnQueue {
     if (i < 0) return;
     this.#waiters.splice(i, 1);
     clearTimeout(entry.timer);
-    if (entry.signal) entry.signal.removeEventListener('abort', entry.onAbort);
+    if (entry.signal) unlisten(entry.signal, entry.onAbort);
     if (this.#waiters.length === 0 && this.#unsubscribe !== null) {
       const unsubscribe = this.#unsubscribe;
       this.#unsubscribe = null;

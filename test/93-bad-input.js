@@ -1,6 +1,6 @@
-// Every bad argument of SPEC §2.3 fed to every public constructor and method (streams, raw segments,
-// the queue, unlink), table-driven: for
-// each row, the error class (TypeError / RangeError / Error), the .code, that the message names the
+// Every bad argument of SPEC §2.3, and every hostile value (Proxies, faked prototypes, throwing
+// getters and conversions, BigInt, Symbol, detached views), fed to every public constructor and
+// method (streams, raw segments, the queue, unlink), table-driven: for each row, the error class (TypeError / RangeError / Error), the .code, that the message names the
 // argument (and the limit, for a RangeError), that no segment file appeared and that no byte of
 // the open segments changed. Then every method after close() throws ERR_SHM_CLOSED, and writing
 // through the buffer of a read-only raw segment does not kill the process.
@@ -315,6 +315,157 @@ for (const [g, wait] of [['enqueueWait', (c, o) => c.queue.enqueueWait('job', o)
   }
   for (const [t, v] of SIGNALS) row(Qm, `${g}(options.signal ${t})`, TypeError, 'ERR_INVALID_ARG_TYPE', [/options\.signal/], (c) => wait(c, { signal: v }));
 }
+
+// --- hostile values (issue 9, item 13) -------------------------------------------------------------
+// What typeof alone does not settle: Proxies (revoked, or with traps that throw), faked prototypes,
+// objects whose conversions or getters throw, BigInt, Symbol, detached views. Each must come back as
+// an error with a .code that names the argument, and nothing of the caller's may run into a crash.
+
+const hostileThrow = (what) => () => { throw new Error(`hostile ${what}`); };
+const revokedProxy = (() => { const r = Proxy.revocable({}, {}); r.revoke(); return r.proxy; })();
+// A Proxy whose every trap throws: its handler is a Proxy that answers each trap with a thrower.
+const everyTrapThrows = (target) => new Proxy(target, new Proxy({}, { get: (_, trap) => hostileThrow(`${String(trap)} trap`) }));
+const HOSTILE = [
+  ['a revoked Proxy', revokedProxy],
+  ['a Proxy whose get trap throws', new Proxy({}, { get: hostileThrow('get trap') })],
+  ['a Proxy whose has trap throws', new Proxy({}, { has: hostileThrow('has trap') })],
+  ['a Proxy whose getPrototypeOf trap throws', new Proxy({}, { getPrototypeOf: hostileThrow('getPrototypeOf trap') })],
+  ['a Proxy whose every trap throws', everyTrapThrows({})],
+  ['a Proxy of a function whose every trap throws', everyTrapThrows(() => {})],
+  ['an object whose Symbol.toPrimitive throws', { [Symbol.toPrimitive]: hostileThrow('toPrimitive') }],
+  ['an object whose valueOf and toString throw', { valueOf: hostileThrow('valueOf'), toString: hostileThrow('toString') }],
+  ['an object whose constructor getter throws', Object.defineProperty({}, 'constructor', { get: hostileThrow('constructor getter') })],
+  ['an object whose prototype is a Proxy that throws', Object.setPrototypeOf({}, everyTrapThrows({}))],
+  ['10n', 10n],
+  ['a Symbol', Symbol('hostile')],
+];
+// Views that are not views: a Proxy passes instanceof (through its target), a faked prototype too.
+const HOSTILE_VIEWS = [
+  ['a Proxy of a Float32Array', new Proxy(new Float32Array(2), {})],
+  ['a Proxy of a Float64Array', new Proxy(new Float64Array(2), {})],
+  ['a Proxy of a Buffer', new Proxy(Buffer.alloc(4), {})],
+  ['a Proxy of a Float32Array whose getPrototypeOf trap throws', new Proxy(new Float32Array(2), { getPrototypeOf: hostileThrow('getPrototypeOf trap') })],
+  ['a faked Float32Array (Object.setPrototypeOf({}, Float32Array.prototype))', Object.setPrototypeOf({}, Float32Array.prototype)],
+  ['a faked Float64Array', Object.setPrototypeOf({ length: 2, byteLength: 16 }, Float64Array.prototype)],
+  ['a faked Buffer', Object.setPrototypeOf({ length: 4 }, Buffer.prototype)],
+  ['a faked DataView', Object.create(DataView.prototype)],
+  ...HOSTILE,
+];
+// Views whose ArrayBuffer is detached now: refused as ERR_INVALID_STATE (Node's code for it).
+const transferred = (view) => { structuredClone(view.buffer, { transfer: [view.buffer] }); return view; };
+const DETACHED_VIEWS = [
+  ['a Float32Array over a transferred ArrayBuffer', () => transferred(new Float32Array(4))],
+  ['a Float64Array over a transferred ArrayBuffer', () => transferred(new Float64Array(2))],
+  ['a Buffer over a transferred ArrayBuffer', () => transferred(Buffer.from(new ArrayBuffer(8)))],
+  ['a DataView over a transferred ArrayBuffer', () => transferred(new DataView(new ArrayBuffer(8)))],
+  ['a Uint8Array over the buffer of a closed SharedMemory', (c) => {
+    const shm = SharedMemory.open(c.rawName);
+    const view = new Uint8Array(shm.buffer, 0, 4);
+    shm.close();
+    return view;
+  }],
+];
+// Options objects that cannot be read (ERR_INVALID_ARG_VALUE, the read's error as cause) or are no objects.
+const HOSTILE_OPTIONS = [
+  ['a revoked Proxy', revokedProxy, TypeError, 'ERR_INVALID_ARG_VALUE'],
+  ['a Proxy whose get trap throws', new Proxy({}, { get: hostileThrow('get trap') }), TypeError, 'ERR_INVALID_ARG_VALUE'],
+  ['a Proxy whose every trap throws', everyTrapThrows({}), TypeError, 'ERR_INVALID_ARG_VALUE'],
+  ['10n', 10n, TypeError, 'ERR_INVALID_ARG_TYPE'],
+  ['a Symbol', Symbol('hostile'), TypeError, 'ERR_INVALID_ARG_TYPE'],
+];
+const throwingGetter = (key) => Object.defineProperty({}, key, { enumerable: true, get: hostileThrow(`${key} getter`) });
+const HOSTILE_SIGNALS = [
+  ['a Proxy of a real AbortSignal', new Proxy(new AbortController().signal, {})],
+  ['Object.create(AbortSignal.prototype)', Object.create(AbortSignal.prototype)],
+  ['{ aborted: false } (no listener methods)', { aborted: false }],
+  ['{ aborted: false, addEventListener() {}, removeEventListener() {} }', { aborted: false, addEventListener() {}, removeEventListener() {} }],
+  ['an EventTarget', new EventTarget()],
+  ...HOSTILE,
+];
+
+/**
+ * Rows for one options argument: hostile options objects, a throwing getter for each key, hostile
+ * values of each key. call(c, options) makes the call.
+ */
+function hostileOptionRows(group, keys, call, values = HOSTILE) {
+  for (const [t, v, cls, code] of HOSTILE_OPTIONS) row(group, `options ${t}`, cls, code, [/\boptions\b/], (c) => call(c, v));
+  for (const key of keys) {
+    const names = [new RegExp(`options\\.${key}`)];
+    row(group, `options.${key}: a getter that throws`, TypeError, 'ERR_INVALID_ARG_VALUE', [...names, /hostile/], (c) => call(c, throwingGetter(key)));
+    for (const [t, v] of key === 'signal' ? HOSTILE_SIGNALS : values) {
+      row(group, `options.${key} ${t}`, TypeError, 'ERR_INVALID_ARG_TYPE', names, (c) => call(c, { [key]: v }));
+    }
+  }
+}
+
+const HS = 'hostile values: new NodeSharedMemoryWriteStream / ReadStream';
+for (const [label, make, role] of ctors) {
+  const okSize = role === 'writer' ? SEG : undefined;
+  for (const [t, v] of HOSTILE) {
+    row(HS, `${label}: name ${t}`, TypeError, 'ERR_INVALID_ARG_TYPE', [/\bname\b/], () => make(v, okSize));
+    row(HS, `${label}: size ${t}`, TypeError, 'ERR_INVALID_ARG_TYPE', [/\bsize\b/], (c) => make(c.fresh, v));
+    row(HS, `${label}: persistent ${t}`, TypeError, 'ERR_INVALID_ARG_TYPE', [/\bpersistent\b/], (c) => make(c.name, okSize, v));
+  }
+  hostileOptionRows(`${HS}: ${role} options`, ['layout', 'mode', 'lockTimeout', 'pollInterval', 'readOnly'], (c, o) => make(c.fresh, okSize, true, o));
+}
+
+const HM = 'hostile values: stream and queue methods';
+for (const [t, v] of HOSTILE) row(HM, `writeString(${t})`, TypeError, 'ERR_INVALID_ARG_TYPE', [/\bvalue\b/, /string/], (c) => c.writer.writeString(v));
+const viewCalls = [
+  ['writeFloatArray', 'value', /Float32Array/, (c, v) => c.writer.writeFloatArray(v)],
+  ['writeDoubleArray', 'value', /Float64Array/, (c, v) => c.writer.writeDoubleArray(v)],
+  ['writeBuffer', 'value', /Buffer, TypedArray or DataView/, (c, v) => c.writer.writeBuffer(v)],
+  ['readInto', 'target', /Buffer, TypedArray or DataView/, (c, v) => c.reader.readInto(v)],
+  ['SharedMemory write', 'data', /Buffer, TypedArray or DataView/, (c, v) => c.raw.write(0, v)],
+  ['enqueue', 'value', /string, Buffer, TypedArray or DataView/, (c, v) => c.queue.enqueue(v)],
+  ['enqueueWait', 'value', /string, Buffer, TypedArray or DataView/, (c, v) => c.queue.enqueueWait(v, { timeout: 100 })],
+];
+for (const [method, argument, expected, call] of viewCalls) {
+  const names = [new RegExp(`\\b${argument}\\b`)];
+  for (const [t, v] of HOSTILE_VIEWS) row(HM, `${method}(${t})`, TypeError, 'ERR_INVALID_ARG_TYPE', [...names, expected], (c) => call(c, v));
+  for (const [t, make] of DETACHED_VIEWS) {
+    // Each typed write method takes its own element type only: a detached one of another type is a wrong type first.
+    const tag = /Float(32|64)Array/.exec(t);
+    const typed = /Float(32|64)Array/.exec(expected.source);
+    if (typed && (!tag || tag[0] !== typed[0])) continue;
+    row(HM, `${method}(${t})`, TypeError, 'ERR_INVALID_STATE', [...names, /detached/], (c) => call(c, make(c)));
+  }
+}
+// A real view's own byteLength property is not its length: a 65-byte Buffer claiming 1 byte does
+// not fit 64 bytes, and the check says so (not the engine, after the fact).
+row(HM, 'SharedMemory write(0, a 65-byte Buffer whose own byteLength says 1)', RangeError, 'ERR_OUT_OF_RANGE', [/\bdata\b/, /\b64\b/, /\b65\b/],
+  (c) => c.raw.write(0, Object.defineProperty(Buffer.alloc(65, 0x7f), 'byteLength', { value: 1 })));
+row(HM, 'enqueueWait(a 17-byte Buffer whose own byteLength throws), maxMessageSize 16', RangeError, 'ERR_SHM_TOO_LARGE', [/message/, /\b16\b/],
+  (c) => c.queue.enqueueWait(Object.defineProperty(Buffer.alloc(17), 'byteLength', { get: hostileThrow('byteLength getter') }), { timeout: 100 }));
+
+for (const [g, wait] of [['waitForChange', (c, o) => c.reader.waitForChange(o)], ['waitForRead', (c, o) => c.writer.waitForRead(o)],
+  ['enqueueWait', (c, o) => c.queue.enqueueWait('job', o)], ['dequeueWait', (c, o) => c.queue.dequeueWait(o)]]) {
+  hostileOptionRows(`hostile values: ${g}`, ['timeout', 'signal'], wait);
+}
+
+const HR = 'hostile values: SharedMemory and unlink()';
+for (const [t, v] of HOSTILE) {
+  row(HR, `SharedMemory.create(name ${t})`, TypeError, 'ERR_INVALID_ARG_TYPE', [/\bname\b/], () => SharedMemory.create(v, RAW));
+  row(HR, `SharedMemory.create(size ${t})`, TypeError, 'ERR_INVALID_ARG_TYPE', [/\bsize\b/], (c) => SharedMemory.create(c.fresh, v));
+  row(HR, `SharedMemory.open(name ${t})`, TypeError, 'ERR_INVALID_ARG_TYPE', [/\bname\b/], () => SharedMemory.open(v));
+  row(HR, `read(offset ${t})`, TypeError, 'ERR_INVALID_ARG_TYPE', [/\boffset\b/], (c) => c.raw.read(v, 1));
+  row(HR, `read(0, length ${t})`, TypeError, 'ERR_INVALID_ARG_TYPE', [/\blength\b/], (c) => c.raw.read(0, v));
+  row(HR, `write(offset ${t})`, TypeError, 'ERR_INVALID_ARG_TYPE', [/\boffset\b/], (c) => c.raw.write(v, Buffer.from('z')));
+  row(HR, `unlink(name ${t})`, TypeError, 'ERR_INVALID_ARG_TYPE', [/\bname\b/], () => unlink(v));
+}
+hostileOptionRows(`${HR}: SharedMemory.create options`, ['mode', 'persistent'], (c, o) => SharedMemory.create(c.fresh, RAW, o));
+hostileOptionRows(`${HR}: SharedMemory.open options`, ['size', 'readOnly', 'persistent'], (c, o) => SharedMemory.open(c.rawName, o));
+
+const HQ = 'hostile values: new NodeSharedMemoryQueue';
+for (const [t, v] of HOSTILE) {
+  row(HQ, `name ${t}`, TypeError, 'ERR_INVALID_ARG_TYPE', [/\bname\b/], () => new Queue(v, SLOTS, MAX_MESSAGE));
+  row(HQ, `capacity ${t}`, TypeError, 'ERR_INVALID_ARG_TYPE', [/\bcapacity\b/], (c) => new Queue(c.fresh, v, MAX_MESSAGE));
+  row(HQ, `maxMessageSize ${t}`, TypeError, 'ERR_INVALID_ARG_TYPE', [/\bmaxMessageSize\b/], (c) => new Queue(c.fresh, SLOTS, v));
+  row(HQ, `persistent ${t}`, TypeError, 'ERR_INVALID_ARG_TYPE', [/\bpersistent\b/], (c) => new Queue(c.fresh, SLOTS, MAX_MESSAGE, v));
+  row(HQ, `isWriter ${t}`, TypeError, 'ERR_INVALID_ARG_TYPE', [/\bisWriter\b/], (c) => new Queue(c.fresh, SLOTS, MAX_MESSAGE, true, v));
+}
+hostileOptionRows(`${HQ}: options`, ['layout', 'encoding', 'mode', 'lockTimeout', 'pollInterval'],
+  (c, o) => new Queue(c.fresh, SLOTS, MAX_MESSAGE, true, true, o));
 
 // --- checking a row -------------------------------------------------------------------------------
 
