@@ -62,7 +62,7 @@ export interface WriteStreamOptions extends StreamOptions {
 
 /** Errors from the OS or the engine carry a code to switch on. */
 export interface SharedMemoryError extends Error {
-  /** 'ENOENT', 'EACCES', 'ENOSPC', … or ERR_SHM_CLOSED, ERR_SHM_LAYOUT, ERR_SHM_SIZE, ERR_SHM_TOO_LARGE, ERR_SHM_LOCK_TIMEOUT, ERR_SHM_FAULT */
+  /** 'ENOENT', 'EACCES', 'EPERM', 'ENOSPC', 'ENOMEM', … or ERR_SHM_CLOSED, ERR_SHM_LAYOUT, ERR_SHM_SIZE, ERR_SHM_TOO_LARGE, ERR_SHM_LOCK_TIMEOUT, ERR_SHM_FAULT, ERR_SHM_UNSUPPORTED, ERR_SHM_READ_ONLY, ERR_SHM_TIMEOUT, or Node's ERR_INVALID_ARG_TYPE, ERR_INVALID_ARG_VALUE, ERR_OUT_OF_RANGE, ERR_INVALID_STATE, ERR_INVALID_THIS, ERR_ILLEGAL_CONSTRUCTOR, ABORT_ERR (README, Errors) */
   code: string;
   /** The segment concerned. */
   segment?: string;

@@ -73,7 +73,7 @@ class NodeSharedMemoryQueue extends Attached {
     // 0: as the header of the existing queue says.
     capacity = capacity === undefined && !isWriter ? 0 : check.checkCount(capacity, 'capacity');
     maxMessageSize = maxMessageSize === undefined && !isWriter ? 0 : check.checkCount(maxMessageSize, 'maxMessageSize');
-    const opts = check.readOptions(options, ['layout', 'encoding', 'mode', 'lockTimeout', 'pollInterval']);
+    const opts = check.readOptions(options, ['layout', 'encoding', 'mode', 'lockTimeout', 'pollInterval', 'allowForeignOwner']);
     const layout = checkQueueLayout(opts.layout);
     const encoding = checkEncoding(opts.encoding);
     const mode = check.checkMode(opts.mode);

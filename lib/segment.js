@@ -56,7 +56,7 @@ class SharedMemory {
   static create(name, size, options) {
     check.checkName(name);
     check.checkCount(size, 'size', 'bytes');
-    const opts = check.readOptions(options, ['mode', 'persistent']);
+    const opts = check.readOptions(options, ['mode', 'persistent', 'allowForeignOwner']);
     const mode = check.checkMode(opts.mode);
     const persistent = opts.persistent === undefined ? true : check.checkBoolean(opts.persistent, 'options.persistent');
     const foreign = opts.allowForeignOwner !== undefined && check.checkBoolean(opts.allowForeignOwner, 'options.allowForeignOwner');

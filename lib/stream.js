@@ -23,7 +23,7 @@ class SharedMemoryStream extends Attached {
   constructor(isWriter, name = DEFAULT_NAME, size, persistent = true, options) {
     check.checkName(name);
     check.checkBoolean(persistent, 'persistent');
-    const opts = check.readOptions(options, ['layout', 'mode', 'lockTimeout', 'pollInterval', 'readOnly']);
+    const opts = check.readOptions(options, ['layout', 'mode', 'lockTimeout', 'pollInterval', 'readOnly', 'allowForeignOwner']);
     const layout = check.checkLayout(opts.layout);
     const mode = check.checkMode(opts.mode);
     const { lockTimeout, pollInterval } = check.checkEngineTimes(opts);

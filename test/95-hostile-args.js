@@ -32,7 +32,7 @@ async function failure(fn) {
   return undefined;
 }
 
-describe('89 hostile arguments', () => {
+describe('95 hostile arguments', () => {
   const res = useSegments();
 
   describe('options are read once each', () => {

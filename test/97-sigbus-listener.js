@@ -20,7 +20,7 @@ function warningsOf(script) {
   return JSON.parse(child.stdout);
 }
 
-describe('88 SIGBUS listeners', () => {
+describe('97 SIGBUS listeners', () => {
   it("process.on('SIGBUS') after loading the module warns once (SHM_SIGBUS_LISTENER, naming the 100 % CPU spin); removing the last listener warns again", function () {
     if (process.platform === 'win32') this.skip();
     const seen = warningsOf(`
