@@ -5,29 +5,47 @@
 // errors; argument checking lives in lib/ (JavaScript).
 #include <napi.h>
 
+#include <new>
+
 #include "src/state.h"
 
 namespace {
 
 // setErrorFactory(fn): the function, from lib/errors.js, that builds every error the addon throws.
-Napi::Value SetErrorFactory(const Napi::CallbackInfo& info, lsm::State& state) {
-  if (info[0].IsFunction()) state.errors.SetFactory(info[0].As<Napi::Function>());
-  return info.Env().Undefined();
+napi_value SetErrorFactory(const Napi::CallbackInfo& info, lsm::State& state) {
+  napi_valuetype type = napi_undefined;
+  if (napi_typeof(info.Env(), info[0], &type) == napi_ok && type == napi_function &&
+      !state.errors.SetFactory(info.Env(), info[0])) {
+    return state.Throw(info.Env(), lsm::ErrorClass::kError, "ERR_SHM_INTERNAL", "could not keep the error factory");
+  }
+  return nullptr;
 }
 
 // closeAll(): run on process 'exit', which process.exit() and uncaught exceptions reach without
 // tearing the environment down, so non-persistent segments are still removed.
-Napi::Value CloseAll(const Napi::CallbackInfo& info, lsm::State& state) {
+napi_value CloseAll(const Napi::CallbackInfo&, lsm::State& state) {
   state.ReleaseAll();
-  return info.Env().Undefined();
+  return nullptr;
 }
 
-Napi::Object Init(Napi::Env env, Napi::Object exports) {
+void DeleteState(napi_env, void* data, void*) { delete static_cast<lsm::State*>(data); }
+
+napi_value Init(napi_env env, napi_value exports) {
   // Freed with the environment (worker terminated, process exiting): ~State closes what is open.
-  auto* state = new lsm::State();
-  env.SetInstanceData(state);
+  auto* state = new (std::nothrow) lsm::State();
+  if (state == nullptr) {
+    napi_throw_error(env, "ENOMEM", "not enough memory to load node-libsharedmemory");
+    return nullptr;
+  }
+  if (napi_set_instance_data(env, state, DeleteState, nullptr) != napi_ok) {
+    delete state;
+    return nullptr;
+  }
   lsm::Methods methods(state);
-  lsm::RegisterConstants(env, methods);
+  // Each step fails only when the environment is going away while it loads the module (a worker
+  // terminated during require()): the module is then never used, and nothing is left to clean up
+  // beyond the State, which the environment frees.
+  if (!lsm::RegisterConstants(env, methods)) return exports;
   methods.Add({
       {"setErrorFactory", lsm::Bind<SetErrorFactory>},
       {"closeAll", lsm::Bind<CloseAll>},
@@ -42,4 +60,4 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
 
 }  // namespace
 
-NODE_API_MODULE(node_libsharedmemory, Init)
+NAPI_MODULE(NODE_GYP_MODULE_NAME, Init)

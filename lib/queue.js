@@ -1,6 +1,7 @@
 // NodeSharedMemoryQueue: libsharedmemory's SharedMemoryQueue, a bounded FIFO of messages shared by
 // any number of producers and consumers in any processes (layout v2; one of each in layout v1).
 'use strict';
+const { MAX_STRING_LENGTH } = require('buffer').constants;
 const native = require('./native');
 const errors = require('./errors');
 const check = require('./validate');
@@ -121,12 +122,12 @@ class NodeSharedMemoryQueue extends Attached {
 
   /** Removes and returns the oldest message (a string, or a Buffer with encoding 'buffer'); undefined when empty. */
   dequeue() {
-    return native.queueTake(handleOf(this), false, this.#asString);
+    return native.queueTake(handleOf(this), false, this.#asString, MAX_STRING_LENGTH);
   }
 
   /** Returns the oldest message without removing it; undefined when empty. */
   peek() {
-    return native.queueTake(handleOf(this), true, this.#asString);
+    return native.queueTake(handleOf(this), true, this.#asString, MAX_STRING_LENGTH);
   }
 
   /**

@@ -16,20 +16,11 @@ function checkThis(obj) {
   if (!isSegment(obj)) throw errors.invalidThis('a SharedMemory', obj);
 }
 
-function removeName(name) {
-  try {
-    native.unlink(name);
-  } catch (err) {
-    if (err.code !== 'ENOENT') throw err;
-  }
-}
-
-// A SharedMemory collected without close() drops its reference here; the mapping itself stays
-// while its ArrayBuffer is reachable.
-const registry = new FinalizationRegistry(({ handle, name, persistent }) => {
+// A SharedMemory collected without close() drops its reference here (and the addon removes a
+// non-persistent name); the mapping itself stays while its ArrayBuffer is reachable.
+const registry = new FinalizationRegistry((handle) => {
   try {
     native.segmentClose(handle);
-    if (!persistent) removeName(name);
   } catch {
     // Nothing to report to.
   }
@@ -81,13 +72,16 @@ class SharedMemory {
 
   constructor(token, name, size, flags, mode, persistent, readOnly) {
     if (token !== kCreate) throw errors.privateConstructor('SharedMemory.create() or SharedMemory.open()');
-    const [handle, mapped] = native.segmentOpen(name, size, flags, mode);
+    // OPEN_UNLINK (persistent false): the addon removes the name in segmentClose, in the same call
+    // as the close, so that a thread terminated in between leaves no name behind; and when the
+    // thread ends before close(), with the rest of what it held.
+    const [handle, mapped] = native.segmentOpen(name, size, flags | (persistent ? 0 : C.OPEN_UNLINK), mode);
     this.#handle = handle;
     this.#name = name;
     this.#size = mapped;
     this.#persistent = persistent;
     this.#readOnly = readOnly;
-    registry.register(this, { handle, name, persistent }, this);
+    registry.register(this, handle, this);
   }
 
   get name() { return this.#name; }
@@ -157,7 +151,6 @@ class SharedMemory {
     const buffer = this.#buffer;
     this.#buffer = null;
     native.segmentClose(h, buffer === null ? undefined : buffer);
-    if (!this.#persistent) removeName(this.#name);
   }
 
   #checkOpen() {

@@ -1,12 +1,22 @@
 // native.constants: the facts of goshm.h that JavaScript needs, handed over as numbers (like Node's
 // fs.constants), so lib/ spells none of them itself.
+#include <vector>
+
 #include "state.h"
+#include "values.h"
 
 namespace lsm {
 
-void RegisterConstants(Napi::Env env, Methods& methods) {
-  Napi::Object c = Napi::Object::New(env);
-  auto set = [&](const char* name, double value) { c.Set(name, Napi::Number::New(env, value)); };
+bool RegisterConstants(napi_env env, Methods& methods) {
+  // Defined in one go, then frozen, with N-API directly: these calls fail only when the
+  // environment is going away during require(), and must not abort the process then (state.h).
+  std::vector<napi_property_descriptor> props;
+  bool ok = true;
+  auto set = [&](const char* name, double value) {
+    napi_value v = Number(env, value);
+    ok = ok && v != nullptr;
+    props.push_back({name, nullptr, nullptr, nullptr, nullptr, v, napi_enumerable, nullptr});
+  };
   set("FLAG_CHANGED", LSM_FLAG_CHANGED);
   set("TYPE_STRING", LSM_TYPE_STRING);
   set("TYPE_FLOAT", LSM_TYPE_FLOAT);
@@ -44,8 +54,13 @@ void RegisterConstants(Napi::Env env, Methods& methods) {
   set("KIND_FAULT", LSM_KIND_FAULT);
   set("KIND_INTERNAL", LSM_KIND_INTERNAL);
   set("KIND_UNSUPPORTED", LSM_KIND_UNSUPPORTED);
-  c.Freeze();
+  napi_value c;
+  if (!ok || napi_create_object(env, &c) != napi_ok || napi_define_properties(env, c, props.size(), props.data()) != napi_ok ||
+      napi_object_freeze(env, c) != napi_ok) {
+    return false;
+  }
   methods.Add("constants", c);
+  return true;
 }
 
 }  // namespace lsm

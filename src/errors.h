@@ -14,7 +14,16 @@ enum class ErrorClass { kError, kTypeError, kRangeError };
 
 class Errors {
  public:
-  void SetFactory(Napi::Function factory) { factory_ = Napi::Persistent(factory); }
+  Errors() = default;
+  Errors(const Errors&) = delete;
+  Errors& operator=(const Errors&) = delete;
+  // Deleting a reference runs no JavaScript, so it is fine from the environment's teardown.
+  ~Errors() {
+    if (factory_ != nullptr) napi_delete_reference(env_, factory_);
+  }
+
+  // False (and the factory as it was) when no reference can be made to it.
+  bool SetFactory(napi_env env, napi_value factory);
 
   // A new error object (not thrown). Never fails: without a usable factory it builds the error
   // itself, and it returns undefined only when the environment can no longer run JavaScript.
@@ -23,11 +32,12 @@ class Errors {
   // The error an engine call filled in.
   napi_value FromEngine(napi_env env, const lsm_error& err);
 
-  // Throws and returns undefined, for `return errors.Throw(...)` from a method.
-  static Napi::Value Throw(napi_env env, napi_value error);
+  // Throws and returns nullptr (undefined), for `return errors.Throw(...)` from a method.
+  static napi_value Throw(napi_env env, napi_value error);
 
  private:
-  Napi::FunctionReference factory_;
+  napi_env env_ = nullptr;
+  napi_ref factory_ = nullptr;
 };
 
 }  // namespace lsm

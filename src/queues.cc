@@ -10,44 +10,48 @@ namespace {
 
 // queueOpen(name, capacity, maxMessageSize, flags, layout, mode, lockTimeoutMs)
 //   -> [handle, capacity, maxMessageSize, bytes mapped]
-Napi::Value Open(const Napi::CallbackInfo& info, State& state) {
-  Napi::Env env = info.Env();
-  std::string name = info[0].As<Napi::String>().Utf8Value();
-  uint32_t capacity = info[1].As<Napi::Number>().Uint32Value();
-  uint32_t max_message = info[2].As<Napi::Number>().Uint32Value();
-  uint32_t flags = info[3].As<Napi::Number>().Uint32Value();
-  int32_t layout = info[4].As<Napi::Number>().Int32Value();
-  uint32_t mode = info[5].As<Napi::Number>().Uint32Value();
-  uint32_t timeout = info[6].As<Napi::Number>().Uint32Value();
-  uint32_t h = 0;
+napi_value Open(const Napi::CallbackInfo& info, State& state) {
+  napi_env env = info.Env();
+  std::string name;
+  StringArg(env, info[0], &name);  // not a string: "", which the engine refuses as a name
+  uint32_t capacity = U32Arg(env, info[1]);
+  uint32_t max_message = U32Arg(env, info[2]);
+  uint32_t flags = U32Arg(env, info[3]);
+  int32_t layout = I32Arg(env, info[4], -1);
+  uint32_t mode = U32Arg(env, info[5]);
+  uint32_t timeout = U32Arg(env, info[6]);
+  lsm_handle h = 0;
   lsm_queue_info qi;
   if (lsm_queue_open(const_cast<char*>(name.data()), name.size(), capacity, max_message, flags, layout, mode, timeout,
                      &h, &qi, &state.err) < 0) {
     return state.ThrowEngine(env);
   }
+  // The result cannot be made only while the environment is being torn down: the queue is closed
+  // again then, so the failed call leaves nothing open.
+  napi_value out = Numbers(env, {static_cast<double>(h), static_cast<double>(qi.capacity),
+                                 static_cast<double>(qi.max_message_size), static_cast<double>(qi.size)});
+  if (out == nullptr) {
+    lsm_queue_close(h, &state.err);
+    return nullptr;
+  }
   state.queues.Add(h);
-  Napi::Array out = Napi::Array::New(env, 4);
-  out.Set(0u, Napi::Number::New(env, h));
-  out.Set(1u, Napi::Number::New(env, qi.capacity));
-  out.Set(2u, Napi::Number::New(env, qi.max_message_size));
-  out.Set(3u, Napi::Number::New(env, static_cast<double>(qi.size)));
   return out;
 }
 
-Napi::Value Close(const Napi::CallbackInfo& info, State& state) {
-  uint32_t h = HandleArg(info);
+napi_value Close(const Napi::CallbackInfo& info, State& state) {
+  lsm_handle h = HandleArg(info);
   state.queues.Drop(h);
   if (lsm_queue_close(h, &state.err) < 0) return state.ThrowEngine(info.Env());
-  return info.Env().Undefined();
+  return nullptr;
 }
 
 // queueEnqueue(handle, string | ArrayBufferView) -> true, or false when the queue is full.
-Napi::Value Enqueue(const Napi::CallbackInfo& info, State& state) {
+napi_value Enqueue(const Napi::CallbackInfo& info, State& state) {
   napi_env env = info.Env();
   void* data = nullptr;
   size_t bytes = 0;
-  napi_valuetype type;
-  napi_typeof(env, info[1], &type);
+  napi_valuetype type = napi_undefined;
+  napi_typeof(env, info[1], &type);  // fails only for a missing value, left as undefined (refused below)
   if (type == napi_string) {
     if (!StringToScratch(env, info[1], state.scratch, &bytes)) {
       return state.Throw(env, ErrorClass::kError, "ENOMEM", "not enough memory to encode the message");
@@ -60,41 +64,88 @@ Napi::Value Enqueue(const Napi::CallbackInfo& info, State& state) {
   int32_t rc = lsm_queue_enqueue(HandleArg(info), data, bytes, &state.err);
   state.scratch.Trim();
   if (rc < 0) return state.ThrowEngine(env);
-  return Napi::Boolean::New(env, rc == 1);
+  return Boolean(env, rc == 1);
 }
 
-// queueTake(handle, peek, asString) -> string | Buffer, or undefined when the queue is empty.
-Napi::Value Take(const Napi::CallbackInfo& info, State& state) {
-  Napi::Env env = info.Env();
-  uint32_t h = HandleArg(info);
-  int32_t peek = info[1].ToBoolean().Value() ? 1 : 0;
-  bool as_string = info[2].ToBoolean().Value();
-  int64_t n;
+napi_value CannotMake(napi_env env, State& state, int64_t bytes, const char* what, const std::string& why) {
+  return state.Throw(env, ErrorClass::kError, "ERR_SHM_TOO_LARGE",
+                     "a message of " + std::to_string(bytes) + " bytes cannot be made into a " + what + why);
+}
+
+// A binary message of n bytes, more than the scratch buffer holds, taken straight into the Buffer
+// that is returned, made before the take: a Buffer that cannot be made leaves the message where it
+// is (and saves a copy).
+napi_value TakeIntoBuffer(napi_env env, State& state, lsm_handle h, int32_t peek, int64_t n) {
   for (;;) {
-    n = lsm_queue_take(h, state.scratch.data(), state.scratch.size(), peek, &state.err);
-    if (n == LSM_QUEUE_EMPTY) return env.Undefined();
-    if (n < 0) return state.ThrowEngine(env);
-    if (static_cast<uint64_t>(n) <= state.scratch.size()) break;
-    // Not taken yet: grow and take it again.
+    void* data = nullptr;
+    napi_value buffer = NewBufferFor(env, static_cast<size_t>(n), &data);
+    if (buffer == nullptr) {
+      return CannotMake(env, state, n, "Buffer", " (out of memory); it is left in the queue");
+    }
+    int64_t got = lsm_queue_take(h, data, static_cast<size_t>(n), peek, &state.err);
+    if (got == LSM_QUEUE_EMPTY) return Undefined(env);  // another consumer took it meanwhile
+    if (got < 0) return state.ThrowEngine(env);
+    if (got == n) return buffer;
+    if (got < n) {
+      // Another consumer took it, and the next, shorter one was taken in its place: only a copy of
+      // that many bytes is needed now.
+      napi_value out = NewBuffer(env, static_cast<const char*>(data), static_cast<size_t>(got));
+      return out != nullptr ? out : CannotMake(env, state, got, "Buffer", " (out of memory)");
+    }
+    n = got;  // the next one is longer, so it was not taken: again, at its length
+  }
+}
+
+// queueTake(handle, peek, asString, maxStringBytes) -> string | Buffer, or undefined when the
+// queue is empty.
+//
+// A take that throws removes nothing. The engine neither copies nor removes a message longer than
+// the room it is given, and says how long it is; so a message is taken only into room made for it
+// first: the scratch buffer for a string (grown to its length, or ENOMEM), the Buffer returned for
+// a long binary message. A 'utf8' message longer than maxStringBytes (V8's longest string, which
+// JavaScript passes) is refused with ERR_SHM_TOO_LARGE and stays in the queue for a 'buffer'
+// consumer: its bytes make a string that V8 can hold only if enough of them are multi-byte
+// characters, and looking would mean taking it.
+napi_value Take(const Napi::CallbackInfo& info, State& state) {
+  napi_env env = info.Env();
+  lsm_handle h = HandleArg(info);
+  int32_t peek = BoolArg(env, info[1]) ? 1 : 0;
+  bool as_string = BoolArg(env, info[2]);
+  uint64_t max_string = as_string ? U64Arg(env, info[3]) : 0;  // 0: no limit given
+  auto room = [&]() -> size_t {
+    size_t r = state.scratch.size();
+    return max_string != 0 && r > max_string ? static_cast<size_t>(max_string) : r;
+  };
+  size_t cap = room();
+  int64_t n = lsm_queue_take(h, state.scratch.data(), cap, peek, &state.err);
+  while (n >= 0 && static_cast<uint64_t>(n) > cap) {  // longer than the room: measured, not taken
+    if (!as_string) return TakeIntoBuffer(env, state, h, peek, n);
+    if (max_string != 0 && static_cast<uint64_t>(n) > max_string) {
+      return CannotMake(env, state, n, "string",
+                        " (JavaScript strings hold at most " + std::to_string(max_string) +
+                            " characters); it is left in the queue: take it with encoding 'buffer'");
+    }
     if (!state.scratch.Reserve(static_cast<size_t>(n))) {
       return state.Throw(env, ErrorClass::kError, "ENOMEM",
                          "not enough memory to read a message of " + std::to_string(n) + " bytes");
     }
+    cap = room();
+    n = lsm_queue_take(h, state.scratch.data(), cap, peek, &state.err);
   }
+  if (n == LSM_QUEUE_EMPTY) return Undefined(env);
+  if (n < 0) return state.ThrowEngine(env);
   const char* data = state.scratch.data();
   napi_value out = as_string ? NewString(env, data, static_cast<size_t>(n)) : NewBuffer(env, data, static_cast<size_t>(n));
   state.scratch.Trim();
-  if (out == nullptr) {
-    return state.Throw(env, ErrorClass::kError, "ERR_SHM_TOO_LARGE",
-                       "a message of " + std::to_string(n) + " bytes cannot be made into a JavaScript value");
-  }
-  return Napi::Value(env, out);
+  // At most max_string bytes make a string V8 can hold, so only memory can run out here.
+  if (out == nullptr) return CannotMake(env, state, n, as_string ? "string" : "Buffer", " (out of memory)");
+  return out;
 }
 
-Napi::Value Len(const Napi::CallbackInfo& info, State& state) {
+napi_value Len(const Napi::CallbackInfo& info, State& state) {
   int64_t n = lsm_queue_len(HandleArg(info), &state.err);
   if (n < 0) return state.ThrowEngine(info.Env());
-  return Napi::Number::New(info.Env(), static_cast<double>(n));
+  return Number(info.Env(), static_cast<double>(n));
 }
 
 }  // namespace

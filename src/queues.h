@@ -10,15 +10,15 @@ namespace lsm {
 
 class QueueRoom {
  public:
-  void Add(uint32_t h) { open_.insert(h); }
-  void Drop(uint32_t h) { open_.erase(h); }
+  void Add(lsm_handle h) { open_.insert(h); }
+  void Drop(lsm_handle h) { open_.erase(h); }
   void CloseAll(lsm_error* err) {
-    for (uint32_t h : open_) lsm_queue_close(h, err);
+    for (lsm_handle h : open_) lsm_queue_close(h, err);
     open_.clear();
   }
 
  private:
-  std::unordered_set<uint32_t> open_;
+  std::unordered_set<lsm_handle> open_;
 };
 
 }  // namespace lsm

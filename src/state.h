@@ -38,14 +38,21 @@ struct State {
   }
 
   // Throws the error of the engine call that just failed.
-  Napi::Value ThrowEngine(napi_env env) { return Errors::Throw(env, errors.FromEngine(env, err)); }
-  Napi::Value Throw(napi_env env, ErrorClass cls, const char* code, const std::string& message) {
+  napi_value ThrowEngine(napi_env env) { return Errors::Throw(env, errors.FromEngine(env, err)); }
+  napi_value Throw(napi_env env, ErrorClass cls, const char* code, const std::string& message) {
     return Errors::Throw(env, errors.Make(env, cls, code, message));
   }
 };
 
-// A function of a room: the call's arguments and the state of the environment it runs in.
-using Method = Napi::Value (*)(const Napi::CallbackInfo&, State&);
+// A function of a room: the call's arguments and the state of the environment it runs in. It
+// returns its result, or nullptr (undefined to JavaScript) after throwing.
+//
+// The rooms call N-API directly and check what they must, never through node-addon-api calls that
+// throw on failure (Napi::Array::Set, Napi::Value::ToBoolean, Napi::Object::Freeze, ...): while a
+// worker is being terminated, every N-API call that may run JavaScript fails, and such a wrapper
+// then throws into an environment that cannot take an exception, which aborts the whole process.
+// Only Napi::CallbackInfo is used, whose calls cannot fail.
+using Method = napi_value (*)(const Napi::CallbackInfo&, State&);
 
 // The plain N-API callback of a Method, with the State as its data.
 template <Method M>
@@ -68,8 +75,10 @@ class Methods {
   void Add(const char* name, napi_value value) {
     list_.push_back({name, nullptr, nullptr, nullptr, nullptr, value, napi_enumerable, nullptr});
   }
-  void DefineOn(Napi::Env env, Napi::Object exports) {
-    napi_define_properties(env, exports, list_.size(), list_.data());
+  // False when the environment is going away under us (a worker terminated while it loads the
+  // module): the module is then never used.
+  bool DefineOn(napi_env env, napi_value exports) {
+    return napi_define_properties(env, exports, list_.size(), list_.data()) == napi_ok;
   }
 
  private:
@@ -77,19 +86,20 @@ class Methods {
   std::vector<napi_property_descriptor> list_;
 };
 
-// The first argument of every handle-taking function. JavaScript passes a handle it got from us;
-// anything else reads as 0, which the engine reports as a closed handle.
-inline uint32_t HandleArg(const Napi::CallbackInfo& info) {
-  uint32_t h = 0;
-  napi_get_value_uint32(info.Env(), info[0], &h);
-  return h;
+// The first argument of every handle-taking function. JavaScript passes a handle it got from us (a
+// number below 2^52, exact as a double); anything else reads as 0, which the engine reports as a
+// closed handle.
+inline lsm_handle HandleArg(const Napi::CallbackInfo& info) {
+  int64_t h = 0;
+  if (napi_get_value_int64(info.Env(), info[0], &h) != napi_ok || h < 0) return 0;
+  return static_cast<lsm_handle>(h);
 }
 
 // The bytes of the ArrayBufferView argument i; false, with a TypeError thrown, for anything else.
 bool ViewArg(const Napi::CallbackInfo& info, State& state, size_t i, const char* argument, void** data,
              size_t* bytes);
 
-void RegisterConstants(Napi::Env env, Methods& methods);
+bool RegisterConstants(napi_env env, Methods& methods);
 void RegisterStreams(Methods& methods);
 void RegisterSegments(Methods& methods);
 void RegisterQueues(Methods& methods);

@@ -9,14 +9,14 @@
 
 namespace lsm {
 
-void StreamRoom::Add(uint32_t h, lsm_fast* fast) {
-  size_t i = h & kIndexMask;
+void StreamRoom::Add(lsm_handle h, lsm_fast* fast) {
+  size_t i = static_cast<size_t>(h & kIndexMask);
   if (i >= slots_.size()) slots_.resize(i + 1);
   slots_[i] = Slot{h, fast};
 }
 
-void StreamRoom::Drop(uint32_t h) {
-  size_t i = h & kIndexMask;
+void StreamRoom::Drop(lsm_handle h) {
+  size_t i = static_cast<size_t>(h & kIndexMask);
   if (i < slots_.size() && slots_[i].handle == h) slots_[i] = Slot{};
 }
 
@@ -28,7 +28,7 @@ void StreamRoom::CloseAll(lsm_error* err) {
   }
 }
 
-int32_t StreamRoom::Write(uint32_t h, uint32_t type, void* data, size_t len, lsm_error* err) {
+int32_t StreamRoom::Write(lsm_handle h, uint32_t type, void* data, size_t len, lsm_error* err) {
   if (lsm_fast* f = FastOf(h)) {
     int32_t rc = lsm_fast_write(f, type, data, len);
     if (rc != LSM_FAST_SLOW) return rc;
@@ -36,7 +36,7 @@ int32_t StreamRoom::Write(uint32_t h, uint32_t type, void* data, size_t len, lsm
   return lsm_stream_write(h, type, data, len, err);
 }
 
-int64_t StreamRoom::Read(uint32_t h, uint32_t type, void* dst, size_t cap, uint32_t* flags, lsm_error* err) {
+int64_t StreamRoom::Read(lsm_handle h, uint32_t type, void* dst, size_t cap, uint32_t* flags, lsm_error* err) {
   if (lsm_fast* f = FastOf(h)) {
     int64_t n = lsm_fast_read(f, type, dst, cap, flags);
     if (n != LSM_FAST_SLOW) return n;
@@ -44,7 +44,7 @@ int64_t StreamRoom::Read(uint32_t h, uint32_t type, void* dst, size_t cap, uint3
   return lsm_stream_read(h, type, dst, cap, flags, err);
 }
 
-int32_t StreamRoom::Flags(uint32_t h, lsm_error* err) {
+int32_t StreamRoom::Flags(lsm_handle h, lsm_error* err) {
   if (lsm_fast* f = FastOf(h)) {
     int32_t v = lsm_fast_flags(f);
     if (v != LSM_FAST_SLOW) return v;
@@ -52,14 +52,12 @@ int32_t StreamRoom::Flags(uint32_t h, lsm_error* err) {
   return lsm_stream_flags(h, err);
 }
 
-int64_t StreamRoom::Seen(uint32_t h, lsm_error* err) {
+int64_t StreamRoom::Seen(lsm_handle h, lsm_error* err) {
   if (lsm_fast* f = FastOf(h)) return f->seen;
   return lsm_stream_query(h, LSM_QUERY_SEEN, err);
 }
 
 namespace {
-
-Napi::Value Undefined(const Napi::CallbackInfo& info) { return info.Env().Undefined(); }
 
 // A value V8 refused to create (a string past its length limit, an allocation that failed).
 napi_value TooLargeForJs(napi_env env, State& state, int64_t bytes, const char* what) {
@@ -68,10 +66,12 @@ napi_value TooLargeForJs(napi_env env, State& state, int64_t bytes, const char* 
                                " (the JavaScript engine refused it: too long or out of memory)");
 }
 
-// Reads the payload into the scratch buffer, growing it until the payload fits. Returns the
-// payload size, or -1 with *error set: the engine's error, or ENOMEM when the buffer cannot grow
-// to the payload's size.
-int64_t ReadToScratch(napi_env env, State& state, uint32_t h, uint32_t type, uint32_t* flags, napi_value* error) {
+// Reads the payload into the scratch buffer, growing it until the payload fits, for a value of
+// type `as` (0: by the flags byte). Returns the payload size, or -1 with *error set: the engine's
+// error, ENOMEM when the buffer cannot grow to the payload's size, or ERR_SHM_TOO_LARGE, before
+// anything is copied, for a string longer than any string can be.
+int64_t ReadToScratch(napi_env env, State& state, lsm_handle h, uint32_t type, uint32_t as, uint32_t* flags,
+                      napi_value* error) {
   for (;;) {
     int64_t n = state.streams.Read(h, type, state.scratch.data(), state.scratch.size(), flags, &state.err);
     if (n < 0) {
@@ -79,6 +79,10 @@ int64_t ReadToScratch(napi_env env, State& state, uint32_t h, uint32_t type, uin
       return -1;
     }
     if (static_cast<uint64_t>(n) <= state.scratch.size()) return n;
+    if (((as != 0 ? as : *flags) & LSM_TYPE_STRING) && static_cast<uint64_t>(n) > kMaxStringBytes) {
+      *error = TooLargeForJs(env, state, n, "string");
+      return -1;
+    }
     if (!state.scratch.Reserve(static_cast<size_t>(n))) {
       *error = state.errors.Make(env, ErrorClass::kError, "ENOMEM",
                                  "not enough memory to read the payload of " + std::to_string(n) + " bytes");
@@ -88,37 +92,42 @@ int64_t ReadToScratch(napi_env env, State& state, uint32_t h, uint32_t type, uin
 }
 
 // streamOpen(name, size, flags, layout, mode, lockTimeoutMs) -> [handle, bytes mapped]
-Napi::Value Open(const Napi::CallbackInfo& info, State& state) {
-  Napi::Env env = info.Env();
-  std::string name = info[0].As<Napi::String>().Utf8Value();
-  uint64_t size = static_cast<uint64_t>(info[1].As<Napi::Number>().Int64Value());
-  uint32_t flags = info[2].As<Napi::Number>().Uint32Value();
-  int32_t layout = info[3].As<Napi::Number>().Int32Value();
-  uint32_t mode = info[4].As<Napi::Number>().Uint32Value();
-  uint32_t timeout = info[5].As<Napi::Number>().Uint32Value();
-  uint32_t h = 0;
+napi_value Open(const Napi::CallbackInfo& info, State& state) {
+  napi_env env = info.Env();
+  std::string name;
+  StringArg(env, info[0], &name);  // not a string: "", which the engine refuses as a name
+  uint64_t size = U64Arg(env, info[1]);
+  uint32_t flags = U32Arg(env, info[2]);
+  int32_t layout = I32Arg(env, info[3], -1);
+  uint32_t mode = U32Arg(env, info[4]);
+  uint32_t timeout = U32Arg(env, info[5]);
+  lsm_handle h = 0;
   uint64_t mapped = 0;
   lsm_fast* fast = nullptr;
   if (lsm_stream_open(const_cast<char*>(name.data()), name.size(), size, flags, layout, mode, timeout, &h, &mapped,
                       &fast, &state.err) < 0) {
     return state.ThrowEngine(env);
   }
+  // The result cannot be made only while the environment is being torn down: the stream is closed
+  // again then, so the failed call leaves nothing open.
+  napi_value out = Numbers(env, {static_cast<double>(h), static_cast<double>(mapped)});
+  if (out == nullptr) {
+    lsm_stream_close(h, &state.err);
+    return nullptr;
+  }
   state.streams.Add(h, fast);
-  Napi::Array out = Napi::Array::New(env, 2);
-  out.Set(0u, Napi::Number::New(env, h));
-  out.Set(1u, Napi::Number::New(env, static_cast<double>(mapped)));
   return out;
 }
 
-Napi::Value Close(const Napi::CallbackInfo& info, State& state) {
-  uint32_t h = HandleArg(info);
+napi_value Close(const Napi::CallbackInfo& info, State& state) {
+  lsm_handle h = HandleArg(info);
   state.streams.Drop(h);  // before the engine frees its fast-path state
   if (lsm_stream_close(h, &state.err) < 0) return state.ThrowEngine(info.Env());
-  return Undefined(info);
+  return nullptr;
 }
 
 // writeString(handle, string): UTF-8 into the scratch buffer, then one engine call.
-Napi::Value WriteString(const Napi::CallbackInfo& info, State& state) {
+napi_value WriteString(const Napi::CallbackInfo& info, State& state) {
   napi_env env = info.Env();
   size_t len = 0;
   if (!StringToScratch(env, info[1], state.scratch, &len)) {
@@ -127,19 +136,18 @@ Napi::Value WriteString(const Napi::CallbackInfo& info, State& state) {
   int32_t rc = state.streams.Write(HandleArg(info), LSM_TYPE_STRING, state.scratch.data(), len, &state.err);
   state.scratch.Trim();
   if (rc < 0) return state.ThrowEngine(env);
-  return Undefined(info);
+  return nullptr;
 }
 
 // writeView(handle, view, typeBit): the engine copies straight from the view's memory.
-Napi::Value WriteView(const Napi::CallbackInfo& info, State& state) {
+napi_value WriteView(const Napi::CallbackInfo& info, State& state) {
   napi_env env = info.Env();
   void* data = nullptr;
   size_t bytes = 0;
-  if (!ViewArg(info, state, 1, "value", &data, &bytes)) return Undefined(info);
-  uint32_t bit = 0;
-  napi_get_value_uint32(env, info[2], &bit);
+  if (!ViewArg(info, state, 1, "value", &data, &bytes)) return nullptr;
+  uint32_t bit = U32Arg(env, info[2]);
   if (state.streams.Write(HandleArg(info), bit, data, bytes, &state.err) < 0) return state.ThrowEngine(env);
-  return Undefined(info);
+  return nullptr;
 }
 
 // A new value from the scratch buffer's first n bytes, by the type bits of flags; null when no
@@ -156,43 +164,56 @@ napi_value ValueOfScratch(napi_env env, State& state, uint32_t flags, size_t n, 
     out = NewTypedArray(env, napi_float64_array, sizeof(double), data, n), what = "Float64Array";
   } else if (flags & LSM_TYPE_BYTES) {
     out = NewBuffer(env, data, n), what = "Buffer";
-  } else {
-    napi_get_null(env, &out);
+  } else if (napi_get_null(env, &out) != napi_ok) {
+    out = nullptr;
   }
   if (out == nullptr) *error = TooLargeForJs(env, state, static_cast<int64_t>(n), what);
   return out;
 }
 
-Napi::Value ReturnOrThrow(napi_env env, State& state, napi_value value, napi_value error) {
+// Reads the payload through the scratch buffer (`type` places it in layout v0) and makes it a value
+// of type `as`, or by the flags byte when `as` is 0. When the value cannot be made, the reader
+// state is put back as it was: the read then changed nothing, and *error says why.
+napi_value ReadAs(napi_env env, State& state, lsm_handle h, uint32_t type, uint32_t as, napi_value* error) {
+  StreamRoom::ReaderMark mark = state.streams.Mark(h);
+  uint32_t flags = 0;
+  int64_t n = ReadToScratch(env, state, h, type, as, &flags, error);
+  napi_value out = nullptr;
+  if (n >= 0) {
+    out = ValueOfScratch(env, state, as != 0 ? as : flags, static_cast<size_t>(n), error);
+    if (out == nullptr) StreamRoom::Restore(mark);
+  }
   state.scratch.Trim();
-  if (value == nullptr) return Errors::Throw(env, error);
-  return Napi::Value(env, value);
+  return out;
 }
 
-Napi::Value ReadString(const Napi::CallbackInfo& info, State& state) {
-  napi_env env = info.Env();
-  uint32_t flags = 0;
+napi_value ReturnOrThrow(napi_env env, napi_value value, napi_value error) {
+  return value != nullptr ? value : Errors::Throw(env, error);
+}
+
+napi_value ReadString(const Napi::CallbackInfo& info, State& state) {
   napi_value error = nullptr;
-  int64_t n = ReadToScratch(env, state, HandleArg(info), LSM_TYPE_STRING, &flags, &error);
-  if (n < 0) return Errors::Throw(env, error);
-  napi_value out = ValueOfScratch(env, state, LSM_TYPE_STRING, static_cast<size_t>(n), &error);
-  return ReturnOrThrow(env, state, out, error);
+  napi_value out = ReadAs(info.Env(), state, HandleArg(info), LSM_TYPE_STRING, LSM_TYPE_STRING, &error);
+  return ReturnOrThrow(info.Env(), out, error);
 }
 
 // A new typed array holding a copy of the payload, floor(size / element) elements long. Small
-// payloads go through the scratch buffer; large ones are read directly into a fresh ArrayBuffer,
-// read again if the payload changed size in between.
-Napi::Value ReadTyped(const Napi::CallbackInfo& info, State& state, uint32_t type, napi_typedarray_type array,
-                      size_t element) {
+// payloads go through the scratch buffer; large ones are read directly into a fresh ArrayBuffer
+// (made before the read, so a refusal changes nothing), read again if the payload changed size in
+// between.
+napi_value ReadTyped(const Napi::CallbackInfo& info, State& state, uint32_t type, napi_typedarray_type array,
+                     size_t element) {
   napi_env env = info.Env();
-  uint32_t h = HandleArg(info);
+  lsm_handle h = HandleArg(info);
+  StreamRoom::ReaderMark mark = state.streams.Mark(h);
   uint32_t flags = 0;
   int64_t n = state.streams.Read(h, type, state.scratch.data(), Scratch::kBytes, &flags, &state.err);
   if (n < 0) return state.ThrowEngine(env);
   napi_value error = nullptr;
   if (static_cast<uint64_t>(n) <= Scratch::kBytes) {
     napi_value out = ValueOfScratch(env, state, type, static_cast<size_t>(n), &error);
-    return ReturnOrThrow(env, state, out, error);
+    if (out == nullptr) StreamRoom::Restore(mark);
+    return ReturnOrThrow(env, out, error);
   }
   for (;;) {
     size_t bytes = static_cast<size_t>(n);
@@ -201,52 +222,47 @@ Napi::Value ReadTyped(const Napi::CallbackInfo& info, State& state, uint32_t typ
     if (out == nullptr) return Errors::Throw(env, TooLargeForJs(env, state, n, "typed array"));
     n = state.streams.Read(h, type, memory, bytes, &flags, &state.err);
     if (n < 0) return state.ThrowEngine(env);
-    if (static_cast<size_t>(n) == bytes) return Napi::Value(env, out);
+    if (static_cast<size_t>(n) == bytes) return out;
     // A writer changed the size between the two reads: again, at the new size.
   }
 }
 
-Napi::Value ReadFloatArray(const Napi::CallbackInfo& info, State& state) {
+napi_value ReadFloatArray(const Napi::CallbackInfo& info, State& state) {
   return ReadTyped(info, state, LSM_TYPE_FLOAT, napi_float32_array, sizeof(float));
 }
 
-Napi::Value ReadDoubleArray(const Napi::CallbackInfo& info, State& state) {
+napi_value ReadDoubleArray(const Napi::CallbackInfo& info, State& state) {
   return ReadTyped(info, state, LSM_TYPE_DOUBLE, napi_float64_array, sizeof(double));
 }
 
-Napi::Value ReadFlags(const Napi::CallbackInfo& info, State& state) {
+napi_value ReadFlags(const Napi::CallbackInfo& info, State& state) {
   int32_t f = state.streams.Flags(HandleArg(info), &state.err);
   if (f < 0) return state.ThrowEngine(info.Env());
-  return Napi::Number::New(info.Env(), f);
+  return Number(info.Env(), f);
 }
 
 // read(handle): the value by the type bits of the flags byte, read together with it.
-Napi::Value Read(const Napi::CallbackInfo& info, State& state) {
+napi_value Read(const Napi::CallbackInfo& info, State& state) {
   napi_value error = nullptr;
   napi_value out = ReadValue(info.Env(), state, HandleArg(info), &error);
-  if (out == nullptr) return Errors::Throw(info.Env(), error);
-  return Napi::Value(info.Env(), out);
+  return ReturnOrThrow(info.Env(), out, error);
 }
 
 // readBuffer(handle): the payload's bytes, whatever its type, as a new Buffer.
-Napi::Value ReadBuffer(const Napi::CallbackInfo& info, State& state) {
-  napi_env env = info.Env();
-  uint32_t flags = 0;
+napi_value ReadBuffer(const Napi::CallbackInfo& info, State& state) {
   napi_value error = nullptr;
-  int64_t n = ReadToScratch(env, state, HandleArg(info), 0, &flags, &error);
-  if (n < 0) return Errors::Throw(env, error);
-  napi_value out = ValueOfScratch(env, state, LSM_TYPE_BYTES, static_cast<size_t>(n), &error);
-  return ReturnOrThrow(env, state, out, error);
+  napi_value out = ReadAs(info.Env(), state, HandleArg(info), 0, LSM_TYPE_BYTES, &error);
+  return ReturnOrThrow(info.Env(), out, error);
 }
 
 // readInto(handle, view) -> bytes copied. The engine copies straight into the view, from where
 // the flags byte says the payload is; a payload larger than the view is a RangeError and nothing
-// is copied.
-Napi::Value ReadInto(const Napi::CallbackInfo& info, State& state) {
+// is copied (nor marked as read).
+napi_value ReadInto(const Napi::CallbackInfo& info, State& state) {
   napi_env env = info.Env();
   void* data = nullptr;
   size_t bytes = 0;
-  if (!ViewArg(info, state, 1, "target", &data, &bytes)) return Undefined(info);
+  if (!ViewArg(info, state, 1, "target", &data, &bytes)) return nullptr;
   uint32_t flags = 0;
   int64_t n = state.streams.Read(HandleArg(info), 0, data, bytes, &flags, &state.err);
   if (n < 0) return state.ThrowEngine(env);
@@ -255,33 +271,28 @@ Napi::Value ReadInto(const Napi::CallbackInfo& info, State& state) {
                        "target is too small: the payload is " + std::to_string(n) + " bytes and the target holds " +
                            std::to_string(bytes));
   }
-  return Napi::Number::New(env, static_cast<double>(n));
+  return Number(env, static_cast<double>(n));
 }
 
 // query(handle, what) -> number (LSM_QUERY_* in goshm.h)
-Napi::Value Query(const Napi::CallbackInfo& info, State& state) {
-  int32_t q = 0;
-  napi_get_value_int32(info.Env(), info[1], &q);
+napi_value Query(const Napi::CallbackInfo& info, State& state) {
+  int32_t q = I32Arg(info.Env(), info[1], -1);  // not a number: an unknown query, which the engine refuses
   int64_t v = lsm_stream_query(HandleArg(info), q, &state.err);
   if (v < 0) return state.ThrowEngine(info.Env());
-  return Napi::Number::New(info.Env(), static_cast<double>(v));
+  return Number(info.Env(), static_cast<double>(v));
 }
 
-Napi::Value Unlink(const Napi::CallbackInfo& info, State& state) {
-  std::string name = info[0].As<Napi::String>().Utf8Value();
+napi_value Unlink(const Napi::CallbackInfo& info, State& state) {
+  std::string name;
+  StringArg(info.Env(), info[0], &name);
   if (lsm_unlink(const_cast<char*>(name.data()), name.size(), &state.err) < 0) return state.ThrowEngine(info.Env());
-  return Undefined(info);
+  return nullptr;
 }
 
 }  // namespace
 
-napi_value ReadValue(napi_env env, State& state, uint32_t h, napi_value* error) {
-  uint32_t flags = 0;
-  int64_t n = ReadToScratch(env, state, h, 0, &flags, error);
-  if (n < 0) return nullptr;
-  napi_value out = ValueOfScratch(env, state, flags, static_cast<size_t>(n), error);
-  state.scratch.Trim();
-  return out;
+napi_value ReadValue(napi_env env, State& state, lsm_handle h, napi_value* error) {
+  return ReadAs(env, state, h, 0, 0, error);
 }
 
 void RegisterStreams(Methods& methods) {

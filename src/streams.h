@@ -15,29 +15,46 @@ struct State;
 
 class StreamRoom {
  public:
-  // Remembers an open stream and its fast-path state (which may be null: slow path only).
-  void Add(uint32_t h, lsm_fast* fast);
+  // Remembers an open stream and its fast-path state, which also holds its reader state.
+  void Add(lsm_handle h, lsm_fast* fast);
   // Forgets a stream; the caller closes it in the engine afterwards (the engine frees the state).
-  void Drop(uint32_t h);
+  void Drop(lsm_handle h);
   void CloseAll(lsm_error* err);
 
   // The engine's calls, through the fast path when it can: same results and errors either way.
-  int32_t Write(uint32_t h, uint32_t type, void* data, size_t len, lsm_error* err);
-  int64_t Read(uint32_t h, uint32_t type, void* dst, size_t cap, uint32_t* flags, lsm_error* err);
-  int32_t Flags(uint32_t h, lsm_error* err);
+  int32_t Write(lsm_handle h, uint32_t type, void* data, size_t len, lsm_error* err);
+  int64_t Read(lsm_handle h, uint32_t type, void* dst, size_t cap, uint32_t* flags, lsm_error* err);
+  int32_t Flags(lsm_handle h, lsm_error* err);
   // The revision of the value this stream last read (v2), shared by the fast path and the engine.
-  int64_t Seen(uint32_t h, lsm_error* err);
+  int64_t Seen(lsm_handle h, lsm_error* err);
+
+  // The reader state of a stream (what hasNewData() and markAsRead() go by) as it is before a
+  // read, to put back when the value read cannot be handed to JavaScript: a read that throws
+  // changes nothing.
+  struct ReaderMark {
+    lsm_fast* fast = nullptr;
+    uint32_t seen = 0;
+    uint32_t has_read = 0;
+  };
+  ReaderMark Mark(lsm_handle h) const {
+    lsm_fast* f = FastOf(h);
+    return f == nullptr ? ReaderMark{} : ReaderMark{f, f->seen, f->has_read};
+  }
+  // Only from the thread that read, before any other call on the stream (goshm.h lsm_fast).
+  static void Restore(const ReaderMark& m) {
+    if (m.fast != nullptr) m.fast->seen = m.seen, m.fast->has_read = m.has_read;
+  }
 
  private:
   // By the index bits of the handle (distinct among live handles, goshm.h); a slot whose handle
   // does not match is empty.
   struct Slot {
-    uint32_t handle = 0;
+    lsm_handle handle = 0;
     lsm_fast* fast = nullptr;
   };
-  static constexpr uint32_t kIndexMask = (1u << LSM_HANDLE_INDEX_BITS) - 1;
-  lsm_fast* FastOf(uint32_t h) const {
-    size_t i = h & kIndexMask;
+  static constexpr lsm_handle kIndexMask = (lsm_handle{1} << LSM_HANDLE_INDEX_BITS) - 1;
+  lsm_fast* FastOf(lsm_handle h) const {
+    size_t i = static_cast<size_t>(h & kIndexMask);
     return i < slots_.size() && slots_[i].handle == h ? slots_[i].fast : nullptr;
   }
   std::vector<Slot> slots_;
@@ -45,7 +62,7 @@ class StreamRoom {
 
 // The stream's value as read() returns it (string, Float32Array, Float64Array, Buffer or null). On
 // failure it returns nullptr and *error holds the error to throw or hand on.
-napi_value ReadValue(napi_env env, State& state, uint32_t h, napi_value* error);
+napi_value ReadValue(napi_env env, State& state, lsm_handle h, napi_value* error);
 
 }  // namespace lsm
 

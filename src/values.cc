@@ -20,8 +20,67 @@ void ClearPending(napi_env env) {
 
 }  // namespace
 
+uint32_t U32Arg(napi_env env, napi_value v, uint32_t fallback) {
+  uint32_t out;
+  return napi_get_value_uint32(env, v, &out) == napi_ok ? out : fallback;
+}
+
+int32_t I32Arg(napi_env env, napi_value v, int32_t fallback) {
+  int32_t out;
+  return napi_get_value_int32(env, v, &out) == napi_ok ? out : fallback;
+}
+
+uint64_t U64Arg(napi_env env, napi_value v) {
+  int64_t out;
+  return napi_get_value_int64(env, v, &out) == napi_ok && out > 0 ? static_cast<uint64_t>(out) : 0;
+}
+
+bool BoolArg(napi_env env, napi_value v) {
+  bool out = false;
+  return napi_get_value_bool(env, v, &out) == napi_ok && out;
+}
+
+bool StringArg(napi_env env, napi_value v, std::string* out) {
+  size_t len = 0;
+  if (napi_get_value_string_utf8(env, v, nullptr, 0, &len) != napi_ok) return false;
+  out->resize(len + 1);  // room for the terminating NUL napi writes
+  if (napi_get_value_string_utf8(env, v, &(*out)[0], len + 1, &len) != napi_ok) return false;
+  out->resize(len);
+  return true;
+}
+
+napi_value Undefined(napi_env env) {
+  napi_value out = nullptr;
+  napi_get_undefined(env, &out);  // cannot fail for a live env; nullptr is undefined to N-API anyway
+  return out;
+}
+
+napi_value Number(napi_env env, double v) {
+  napi_value out;
+  return napi_create_double(env, v, &out) == napi_ok ? out : nullptr;
+}
+
+napi_value Boolean(napi_env env, bool v) {
+  napi_value out;
+  return napi_get_boolean(env, v, &out) == napi_ok ? out : nullptr;
+}
+
+napi_value Numbers(napi_env env, std::initializer_list<double> values) {
+  napi_value array;
+  if (napi_create_array_with_length(env, values.size(), &array) != napi_ok) return nullptr;
+  uint32_t i = 0;
+  for (double v : values) {
+    napi_value n = Number(env, v);
+    // Setting an element may run JavaScript (a setter on Array.prototype), so it fails once the
+    // environment is terminating.
+    if (n == nullptr || napi_set_element(env, array, i++, n) != napi_ok) return nullptr;
+  }
+  return array;
+}
+
 bool ViewBytes(napi_env env, napi_value view, void** data, size_t* bytes) {
   bool is_dataview = false;
+  // Fails only for a missing value, which the typed array check below refuses too.
   napi_is_dataview(env, view, &is_dataview);
   if (is_dataview) return napi_get_dataview_info(env, view, bytes, data, nullptr, nullptr) == napi_ok;
   napi_typedarray_type type;
@@ -75,6 +134,15 @@ napi_value NewString(napi_env env, const char* data, size_t n) {
 napi_value NewBuffer(napi_env env, const char* data, size_t n) {
   napi_value out;
   if (napi_create_buffer_copy(env, n, data, nullptr, &out) != napi_ok) {
+    ClearPending(env);
+    return nullptr;
+  }
+  return out;
+}
+
+napi_value NewBufferFor(napi_env env, size_t n, void** data) {
+  napi_value out;
+  if (napi_create_buffer(env, n, data, &out) != napi_ok) {
     ClearPending(env);
     return nullptr;
   }

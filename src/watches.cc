@@ -16,6 +16,7 @@
 
 #include "state.h"
 #include "streams.h"
+#include "values.h"
 
 namespace lsm {
 
@@ -24,8 +25,8 @@ namespace {
 struct Watch {
   napi_threadsafe_function tsfn = nullptr;
   State* state = nullptr;
-  uint32_t id = 0;
-  uint32_t stream = 0;     // a 'change' watch: the stream whose value is delivered
+  lsm_handle id = 0;
+  lsm_handle stream = 0;   // a 'change' watch: the stream whose value is delivered
   bool change = false;
   uint32_t delivered = 0;  // a 'change' watch: the revision of the value last delivered (JS thread)
   bool freed = false;      // the engine id was stopped and freed by the addon (JS thread)
@@ -36,6 +37,9 @@ struct Watch {
   std::atomic<bool> finalizing{false};  // the thread-safe function is being finalized
 };
 
+// The engine's notification, on its thread. The thread-safe function's calls fail only once it is
+// closing (its environment going away, or already released), when there is nobody to call: with an
+// unlimited queue, a non-blocking call is never refused for being full.
 void OnNotify(void* ctx, uint32_t value, int32_t ended) {
   auto* w = static_cast<Watch*>(ctx);
   w->latest.store(value, std::memory_order_release);
@@ -55,6 +59,18 @@ void OnNotify(void* ctx, uint32_t value, int32_t ended) {
   }
 }
 
+// Calls a watch's JavaScript callback. An exception it throws (a 'change' listener that throws, an
+// 'error' event nobody listens to) belongs to the application: it is handed to the process as
+// uncaught, as for any event emitter, where Node-API would drop it (with a DEP0168 warning). A call
+// that failed because the environment is going away leaves no exception, and nobody to tell.
+void CallBack(napi_env env, napi_value callback, size_t argc, napi_value* argv) {
+  if (napi_call_function(env, Undefined(env), callback, argc, argv, nullptr) == napi_ok) return;
+  bool pending = false;
+  if (napi_is_exception_pending(env, &pending) != napi_ok || !pending) return;
+  napi_value exception;
+  if (napi_get_and_clear_last_exception(env, &exception) == napi_ok) napi_fatal_exception(env, exception);
+}
+
 // A 'change' watch's delivery: the value read now, unless it is the value last delivered. The
 // notified revision can lag the one a read already covered (the watcher loads the word, a write
 // and our read happen, then its call arrives), so the read's own revision decides; the notified
@@ -63,18 +79,16 @@ void DeliverChange(napi_env env, napi_value callback, Watch* w, uint32_t revisio
   bool ended = w->ended.load(std::memory_order_acquire);
   if (revision == w->delivered && !ended) return;
   State& state = *w->state;
-  napi_value undefined, args[2];
-  napi_get_undefined(env, &undefined);
-  args[0] = undefined;
+  napi_value args[2] = {Undefined(env), nullptr};
   args[1] = ReadValue(env, state, w->stream, &args[0]);
   if (args[1] == nullptr) {
-    napi_get_undefined(env, &args[1]);
+    args[1] = Undefined(env);
   } else {
     int64_t seen = state.streams.Seen(w->stream, &state.err);
     if (seen < 0 || static_cast<uint32_t>(seen) == w->delivered) return;
     w->delivered = static_cast<uint32_t>(seen);
   }
-  napi_call_function(env, undefined, callback, 2, args, nullptr);
+  CallBack(env, callback, 2, args);
 }
 
 void CallJs(napi_env env, napi_value callback, void* context, void*) {
@@ -86,10 +100,8 @@ void CallJs(napi_env env, napi_value callback, void* context, void*) {
     DeliverChange(env, callback, w, value);
     return;
   }
-  napi_value undefined, arg;
-  napi_get_undefined(env, &undefined);
-  napi_create_uint32(env, value, &arg);
-  napi_call_function(env, undefined, callback, 1, &arg, nullptr);
+  napi_value arg = Number(env, value);
+  if (arg != nullptr) CallBack(env, callback, 1, &arg);
 }
 
 void FinalizeWatch(napi_env, void* data, void*) {
@@ -104,16 +116,23 @@ void FinalizeWatch(napi_env, void* data, void*) {
 
 using EngineStart = std::function<int32_t(Watch* w, uint32_t* baseline)>;
 
-// Creates the thread-safe function, then the engine watch that calls it. Returns the id.
-Napi::Value Start(const Napi::CallbackInfo& info, State& state, napi_value callback, Watch* w,
-                  const EngineStart& start) {
+// Creates the thread-safe function, then the engine watch that calls it. Returns the id (below
+// 2^52: exact as a JavaScript number).
+napi_value Start(const Napi::CallbackInfo& info, State& state, napi_value callback, Watch* w,
+                 const EngineStart& start) {
   napi_env env = info.Env();
   w->state = &state;
-  napi_value name;
+  napi_value name = nullptr;  // left null when it cannot be made: the creation below then fails
   napi_create_string_utf8(env, "node-libsharedmemory watch", NAPI_AUTO_LENGTH, &name);
   if (napi_create_threadsafe_function(env, callback, nullptr, name, 0, 1, w, FinalizeWatch, w, CallJs, &w->tsfn) !=
       napi_ok) {
     delete w;
+    bool pending = false;
+    napi_is_exception_pending(env, &pending);
+    if (pending) {  // ours is the error to throw
+      napi_value ignored;
+      napi_get_and_clear_last_exception(env, &ignored);
+    }
     return state.Throw(env, ErrorClass::kError, "ERR_SHM_INTERNAL", "could not create a thread-safe function");
   }
   uint32_t baseline = 0;
@@ -123,19 +142,21 @@ Napi::Value Start(const Napi::CallbackInfo& info, State& state, napi_value callb
     return state.ThrowEngine(env);
   }
   w->delivered = baseline;
-  return Napi::Number::New(env, w->id);
+  napi_value id = Number(env, static_cast<double>(w->id));
+  if (id == nullptr) {  // the environment is going away: nobody could ever stop it, so stop it now
+    w->stopped.store(true, std::memory_order_release);
+    w->freed = true;
+    lsm_watch_stop(w->id, &state.err);  // its final call releases the function
+  }
+  return id;
 }
 
-uint32_t PollArg(const Napi::CallbackInfo& info, size_t i) {
-  uint32_t v = 0;
-  napi_get_value_uint32(info.Env(), info[i], &v);
-  return v;
-}
+uint32_t PollArg(const Napi::CallbackInfo& info, size_t i) { return U32Arg(info.Env(), info[i]); }
 
 // watchStart(handle, field, pollMs, callback(word)) -> id: the revision or the ack of a v2 stream.
-Napi::Value WatchStart(const Napi::CallbackInfo& info, State& state) {
-  uint32_t h = HandleArg(info);
-  int32_t field = info[1].As<Napi::Number>().Int32Value();
+napi_value WatchStart(const Napi::CallbackInfo& info, State& state) {
+  lsm_handle h = HandleArg(info);
+  int32_t field = I32Arg(info.Env(), info[1], -1);  // not a number: an unknown field, which the engine refuses
   uint32_t poll = PollArg(info, 2);
   return Start(info, state, info[3], new Watch(), [&](Watch* w, uint32_t* baseline) {
     return lsm_watch_start(h, field, poll, OnNotify, w, &w->id, baseline, &state.err);
@@ -143,8 +164,8 @@ Napi::Value WatchStart(const Napi::CallbackInfo& info, State& state) {
 }
 
 // changeWatchStart(handle, pollMs, callback(err, value)) -> id: each new value of a v2 stream.
-Napi::Value ChangeWatchStart(const Napi::CallbackInfo& info, State& state) {
-  uint32_t h = HandleArg(info);
+napi_value ChangeWatchStart(const Napi::CallbackInfo& info, State& state) {
+  lsm_handle h = HandleArg(info);
   uint32_t poll = PollArg(info, 1);
   auto* watch = new Watch();
   watch->change = true;
@@ -155,8 +176,8 @@ Napi::Value ChangeWatchStart(const Napi::CallbackInfo& info, State& state) {
 }
 
 // queueWatchStart(handle, pollMs, callback(count)) -> id: a queue's count.
-Napi::Value QueueWatchStart(const Napi::CallbackInfo& info, State& state) {
-  uint32_t h = HandleArg(info);
+napi_value QueueWatchStart(const Napi::CallbackInfo& info, State& state) {
+  lsm_handle h = HandleArg(info);
   uint32_t poll = PollArg(info, 1);
   return Start(info, state, info[2], new Watch(), [&](Watch* w, uint32_t* baseline) {
     return lsm_queue_watch_start(h, poll, OnNotify, w, &w->id, baseline, &state.err);
@@ -169,26 +190,28 @@ Watch* Find(const Napi::CallbackInfo& info, State& state) {
   return w != nullptr && w->state == &state && !w->freed ? w : nullptr;
 }
 
-// watchStop(id): no callback runs after this returns. Stopping an ended or unknown id does nothing.
-Napi::Value WatchStop(const Napi::CallbackInfo& info, State& state) {
+// watchStop(id): no callback runs after this returns. Stopping an ended or unknown id does nothing,
+// and so does a stale one: an id is never reused (goshm.h lsm_handle).
+napi_value WatchStop(const Napi::CallbackInfo& info, State& state) {
   if (Watch* w = Find(info, state)) {
     w->stopped.store(true, std::memory_order_release);
     w->freed = true;
     lsm_watch_stop(w->id, &state.err);  // its final call releases the function
   }
-  return info.Env().Undefined();
+  return nullptr;
 }
 
-// watchRef(id, keepAlive): whether the watch keeps the event loop alive.
-Napi::Value WatchRef(const Napi::CallbackInfo& info, State& state) {
+// watchRef(id, keepAlive): whether the watch keeps the event loop alive. (Both calls fail only for
+// a function already released, whose watch no longer holds the loop anyway.)
+napi_value WatchRef(const Napi::CallbackInfo& info, State& state) {
   if (Watch* w = Find(info, state)) {
-    if (info[1].ToBoolean().Value()) {
+    if (BoolArg(info.Env(), info[1])) {
       napi_ref_threadsafe_function(info.Env(), w->tsfn);
     } else {
       napi_unref_threadsafe_function(info.Env(), w->tsfn);
     }
   }
-  return info.Env().Undefined();
+  return nullptr;
 }
 
 }  // namespace

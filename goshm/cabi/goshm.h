@@ -104,8 +104,11 @@ typedef struct lsm_error {
  * installed before.
  *
  * lsm_stream_open fills *fast (when fast is not NULL) with memory the engine owns until
- * lsm_stream_close; the caller must stop using it before closing. A stream's fast functions are
- * called from one thread at a time, the thread that uses the stream. */
+ * lsm_stream_close, never with NULL (the open fails with ENOMEM instead); the caller must stop using
+ * it before closing. Its seen and has_read fields are the stream's reader state, which the engine
+ * keeps there too: a caller that cannot use a value it read (e.g. too long for a JavaScript string)
+ * puts back the two words it saw before the read, so the failed read changes nothing. A stream's
+ * fast functions are called from one thread at a time, the thread that uses the stream. */
 typedef struct lsm_fast {
   uint8_t* base;     /* the mapping */
   uint64_t size;     /* bytes mapped */
@@ -126,26 +129,33 @@ int64_t lsm_fast_read(lsm_fast* fast, uint32_t type, void* dst, size_t cap, uint
 /* The flags byte (0..255), or LSM_FAST_SLOW. */
 int32_t lsm_fast_flags(lsm_fast* fast);
 
-/* Handles are non-zero; 0 is never a valid handle. The low LSM_HANDLE_INDEX_BITS bits of the live
- * handles of a kind are distinct (an index a caller may use for a table). */
+/* A handle names an open stream, raw segment, queue or watch. It is non-zero (0 is never valid)
+ * and below 2^LSM_HANDLE_BITS, so a JavaScript number holds it exactly. The low
+ * LSM_HANDLE_INDEX_BITS bits of the live handles of a kind are distinct (an index a caller may use
+ * for a table); the bits above are a generation that changes each time the index is reused, and an
+ * index whose generation would wrap is never reused, so a handle, once closed, never names another
+ * object: a late close, stop or lookup with it does nothing to whoever came after. */
+typedef uint64_t lsm_handle;
 #define LSM_HANDLE_INDEX_BITS 20
+#define LSM_HANDLE_GENERATION_BITS 32
+#define LSM_HANDLE_BITS (LSM_HANDLE_INDEX_BITS + LSM_HANDLE_GENERATION_BITS)
 
 /* Opens a stream; *mapped is the number of bytes mapped. */
 int32_t lsm_stream_open(char* name, size_t name_len, uint64_t size, uint32_t flags, int32_t layout,
-                        uint32_t mode, uint32_t lock_timeout_ms, uint32_t* handle, uint64_t* mapped,
+                        uint32_t mode, uint32_t lock_timeout_ms, lsm_handle* handle, uint64_t* mapped,
                         lsm_fast** fast, lsm_error* err);
 /* Closes the stream and ends its watches (each gets its final notification, see below). */
-int32_t lsm_stream_close(uint32_t handle, lsm_error* err);
+int32_t lsm_stream_close(lsm_handle handle, lsm_error* err);
 /* Writes len bytes from data as the payload of the given type bit. */
-int32_t lsm_stream_write(uint32_t handle, uint32_t type, void* data, size_t len, lsm_error* err);
+int32_t lsm_stream_write(lsm_handle handle, uint32_t type, void* data, size_t len, lsm_error* err);
 /* Returns the payload size in bytes and stores the flags byte; copies into dst only when the
  * payload fits in cap bytes, so a caller whose buffer is too small grows it and calls again. type
  * places the payload in layout v0, which puts types apart (the original's readFloatArray reads
  * at the float position whatever was written); 0 means the type the flags byte names. */
-int64_t lsm_stream_read(uint32_t handle, uint32_t type, void* dst, size_t cap, uint32_t* flags,
+int64_t lsm_stream_read(lsm_handle handle, uint32_t type, void* dst, size_t cap, uint32_t* flags,
                         lsm_error* err);
 /* Returns the flags byte (0..255). */
-int32_t lsm_stream_flags(uint32_t handle, lsm_error* err);
+int32_t lsm_stream_flags(lsm_handle handle, lsm_error* err);
 int32_t lsm_unlink(char* name, size_t name_len, lsm_error* err);
 
 /* Layout v2 state, by query: revision, ack, has-new-data (0/1), mark-as-read (stores the revision
@@ -156,7 +166,7 @@ int32_t lsm_unlink(char* name, size_t name_len, lsm_error* err);
 #define LSM_QUERY_MARK_AS_READ 3
 #define LSM_QUERY_IS_MESSAGE_READ 4
 #define LSM_QUERY_SEEN 5 /* the revision of the value this stream last read */
-int64_t lsm_stream_query(uint32_t handle, int32_t query, lsm_error* err);
+int64_t lsm_stream_query(lsm_handle handle, int32_t query, lsm_error* err);
 
 /* ---- watches ----------------------------------------------------------------------------- */
 
@@ -172,15 +182,15 @@ int64_t lsm_stream_query(uint32_t handle, int32_t query, lsm_error* err);
 typedef void (*lsm_notify_fn)(void* ctx, uint32_t value, int32_t ended);
 #define LSM_FIELD_REVISION 0
 #define LSM_FIELD_ACK 1
-int32_t lsm_watch_start(uint32_t handle, int32_t field, uint32_t poll_ms, lsm_notify_fn fn, void* ctx,
-                        uint32_t* watch, uint32_t* baseline, lsm_error* err);
+int32_t lsm_watch_start(lsm_handle handle, int32_t field, uint32_t poll_ms, lsm_notify_fn fn, void* ctx,
+                        lsm_handle* watch, uint32_t* baseline, lsm_error* err);
 /* As lsm_watch_start, on a queue's count. */
-int32_t lsm_queue_watch_start(uint32_t handle, uint32_t poll_ms, lsm_notify_fn fn, void* ctx,
-                              uint32_t* watch, uint32_t* baseline, lsm_error* err);
+int32_t lsm_queue_watch_start(lsm_handle handle, uint32_t poll_ms, lsm_notify_fn fn, void* ctx,
+                              lsm_handle* watch, uint32_t* baseline, lsm_error* err);
 /* Ends a watch (if it has not ended) and frees its id; stopping an unknown id does nothing. */
-int32_t lsm_watch_stop(uint32_t watch, lsm_error* err);
+int32_t lsm_watch_stop(lsm_handle watch, lsm_error* err);
 /* The ctx a live watch was started with, or NULL for an id that is not live. */
-void* lsm_watch_context(uint32_t watch);
+void* lsm_watch_context(lsm_handle watch);
 
 /* ---- raw segments ------------------------------------------------------------------------ */
 
@@ -188,12 +198,12 @@ void* lsm_watch_context(uint32_t watch);
  * mapping holds another (lsm_segment_retain), and the mapping goes away with the last
  * lsm_segment_release. *base stays valid until then. */
 int32_t lsm_segment_open(char* name, size_t name_len, uint64_t size, uint32_t flags, uint32_t mode,
-                         uint32_t* handle, void** base, uint64_t* mapped, lsm_error* err);
-int32_t lsm_segment_retain(uint32_t handle, lsm_error* err);
-int32_t lsm_segment_release(uint32_t handle, lsm_error* err);
+                         lsm_handle* handle, void** base, uint64_t* mapped, lsm_error* err);
+int32_t lsm_segment_retain(lsm_handle handle, lsm_error* err);
+int32_t lsm_segment_release(lsm_handle handle, lsm_error* err);
 /* Copying access, safe against a segment truncated by another process. */
-int32_t lsm_segment_read(uint32_t handle, uint64_t offset, void* dst, size_t len, lsm_error* err);
-int32_t lsm_segment_write(uint32_t handle, uint64_t offset, void* src, size_t len, lsm_error* err);
+int32_t lsm_segment_read(lsm_handle handle, uint64_t offset, void* dst, size_t len, lsm_error* err);
+int32_t lsm_segment_write(lsm_handle handle, uint64_t offset, void* src, size_t len, lsm_error* err);
 
 /* ---- queues ------------------------------------------------------------------------------ */
 
@@ -207,17 +217,17 @@ typedef struct lsm_queue_info {
 
 /* capacity and max_message are required with LSM_OPEN_CREATE; 0 otherwise means "as the header says". */
 int32_t lsm_queue_open(char* name, size_t name_len, uint32_t capacity, uint32_t max_message, uint32_t flags,
-                       int32_t layout, uint32_t mode, uint32_t lock_timeout_ms, uint32_t* handle,
+                       int32_t layout, uint32_t mode, uint32_t lock_timeout_ms, lsm_handle* handle,
                        lsm_queue_info* info, lsm_error* err);
 /* Closes the queue and ends its watches, as lsm_stream_close. */
-int32_t lsm_queue_close(uint32_t handle, lsm_error* err);
+int32_t lsm_queue_close(lsm_handle handle, lsm_error* err);
 /* 1: enqueued, 0: full, -1: error. */
-int32_t lsm_queue_enqueue(uint32_t handle, void* data, size_t len, lsm_error* err);
+int32_t lsm_queue_enqueue(lsm_handle handle, void* data, size_t len, lsm_error* err);
 /* Dequeues (or, with peek, copies) the oldest message into dst and returns its length;
  * LSM_QUEUE_EMPTY when there is none. A message longer than cap is neither copied nor removed:
  * its length is returned, and the caller grows dst and calls again. */
-int64_t lsm_queue_take(uint32_t handle, void* dst, size_t cap, int32_t peek, lsm_error* err);
-int64_t lsm_queue_len(uint32_t handle, lsm_error* err);
+int64_t lsm_queue_take(lsm_handle handle, void* dst, size_t cap, int32_t peek, lsm_error* err);
+int64_t lsm_queue_len(lsm_handle handle, lsm_error* err);
 
 #ifdef __cplusplus
 }

@@ -19,8 +19,12 @@ import (
 
 func main() {}
 
-// goshm.h promises callers the handle table's index bits.
-const _ = uint(indexBits-C.LSM_HANDLE_INDEX_BITS) + uint(C.LSM_HANDLE_INDEX_BITS-indexBits)
+// goshm.h promises callers the handle table's index and generation bits (each line fails to
+// compile unless the two agree).
+const (
+	_ = uint(indexBits-C.LSM_HANDLE_INDEX_BITS) + uint(C.LSM_HANDLE_INDEX_BITS-indexBits)
+	_ = uint(genBits-C.LSM_HANDLE_GENERATION_BITS) + uint(C.LSM_HANDLE_GENERATION_BITS-genBits)
+)
 
 // result is what an export returns: a status (0 or -1) or a count (>= 0 or -1).
 type result interface{ ~int32 | ~int64 }
@@ -39,9 +43,9 @@ func guarded[R result](e *C.lsm_error, f func() (R, error)) (rc R) {
 // call is guarded for the exports that take a handle: a handle that is not live (closed, or
 // never valid) is an ERR_SHM_CLOSED error, never a crash. It is written out rather than built on
 // guarded: the streams' slow paths pass here, and a second closure costs them.
-func call[T any, R result](t *handleTable[T], h C.uint32_t, e *C.lsm_error, f func(*T) (R, error)) (rc R) {
+func call[T any, R result](t *handleTable[T], h C.lsm_handle, e *C.lsm_error, f func(*T) (R, error)) (rc R) {
 	defer recoverExport(e, &rc)
-	v := t.get(uint32(h))
+	v := t.get(uint64(h))
 	if v == nil {
 		return R(fail(e, errClosedHandle))
 	}
@@ -114,7 +118,7 @@ func openOptions(size C.uint64_t, flags, mode C.uint32_t) (goshm.OpenOptions, er
 
 // register gives an object that has just been opened its handle, closing it again when the table
 // is full.
-func register[T any](t *handleTable[T], v *T, closeIt func() error, what string) (uint32, error) {
+func register[T any](t *handleTable[T], v *T, closeIt func() error, what string) (uint64, error) {
 	h := t.add(v)
 	if h == 0 {
 		closeIt()
@@ -125,9 +129,9 @@ func register[T any](t *handleTable[T], v *T, closeIt func() error, what string)
 
 // closeHandle is the close export of a kind: it forgets the handle, then closes the object.
 // Closing a handle twice (or one never valid) is not an error.
-func closeHandle[T any](t *handleTable[T], h C.uint32_t, e *C.lsm_error, closeIt func(*T) error) C.int32_t {
+func closeHandle[T any](t *handleTable[T], h C.lsm_handle, e *C.lsm_error, closeIt func(*T) error) C.int32_t {
 	return guarded(e, func() (C.int32_t, error) {
-		if v := t.remove(uint32(h)); v != nil {
+		if v := t.remove(uint64(h)); v != nil {
 			return ok(closeIt(v))
 		}
 		return 0, nil

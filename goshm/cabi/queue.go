@@ -18,7 +18,7 @@ var queues handleTable[goshm.Queue]
 
 //export lsm_queue_open
 func lsm_queue_open(name *C.char, nameLen C.size_t, capacity C.uint32_t, maxMessage C.uint32_t, flags C.uint32_t,
-	layout C.int32_t, mode C.uint32_t, lockTimeoutMs C.uint32_t, out *C.uint32_t, info *C.lsm_queue_info,
+	layout C.int32_t, mode C.uint32_t, lockTimeoutMs C.uint32_t, out *C.lsm_handle, info *C.lsm_queue_info,
 	e *C.lsm_error) C.int32_t {
 	return guarded(e, func() (C.int32_t, error) {
 		o, err := openOptions(0, flags, mode) // the engine sizes a queue from its capacity
@@ -37,7 +37,7 @@ func lsm_queue_open(name *C.char, nameLen C.size_t, capacity C.uint32_t, maxMess
 		if err != nil {
 			return 0, err
 		}
-		*out = C.uint32_t(h)
+		*out = C.lsm_handle(h)
 		info.capacity = C.uint32_t(q.Capacity())
 		info.max_message_size = C.uint32_t(q.MaxMessageSize())
 		info.size = C.uint64_t(q.Segment().Size())
@@ -46,12 +46,12 @@ func lsm_queue_open(name *C.char, nameLen C.size_t, capacity C.uint32_t, maxMess
 }
 
 //export lsm_queue_close
-func lsm_queue_close(h C.uint32_t, e *C.lsm_error) C.int32_t {
+func lsm_queue_close(h C.lsm_handle, e *C.lsm_error) C.int32_t {
 	return closeHandle(&queues, h, e, (*goshm.Queue).Close)
 }
 
 //export lsm_queue_enqueue
-func lsm_queue_enqueue(h C.uint32_t, data unsafe.Pointer, n C.size_t, e *C.lsm_error) C.int32_t {
+func lsm_queue_enqueue(h C.lsm_handle, data unsafe.Pointer, n C.size_t, e *C.lsm_error) C.int32_t {
 	return call(&queues, h, e, func(q *goshm.Queue) (C.int32_t, error) {
 		added, err := q.Enqueue(bytesOf(data, n))
 		if added {
@@ -62,7 +62,7 @@ func lsm_queue_enqueue(h C.uint32_t, data unsafe.Pointer, n C.size_t, e *C.lsm_e
 }
 
 //export lsm_queue_take
-func lsm_queue_take(h C.uint32_t, dst unsafe.Pointer, capacity C.size_t, peek C.int32_t, e *C.lsm_error) C.int64_t {
+func lsm_queue_take(h C.lsm_handle, dst unsafe.Pointer, capacity C.size_t, peek C.int32_t, e *C.lsm_error) C.int64_t {
 	return call(&queues, h, e, func(q *goshm.Queue) (C.int64_t, error) {
 		take := q.Dequeue
 		if peek != 0 {
@@ -77,7 +77,7 @@ func lsm_queue_take(h C.uint32_t, dst unsafe.Pointer, capacity C.size_t, peek C.
 }
 
 //export lsm_queue_len
-func lsm_queue_len(h C.uint32_t, e *C.lsm_error) C.int64_t {
+func lsm_queue_len(h C.lsm_handle, e *C.lsm_error) C.int64_t {
 	return call(&queues, h, e, func(q *goshm.Queue) (C.int64_t, error) {
 		n, err := q.Len()
 		return C.int64_t(n), err

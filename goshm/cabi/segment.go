@@ -17,7 +17,7 @@ var segments handleTable[goshm.Segment]
 
 //export lsm_segment_open
 func lsm_segment_open(name *C.char, nameLen C.size_t, size C.uint64_t, flags C.uint32_t, mode C.uint32_t,
-	out *C.uint32_t, base *unsafe.Pointer, mapped *C.uint64_t, e *C.lsm_error) C.int32_t {
+	out *C.lsm_handle, base *unsafe.Pointer, mapped *C.uint64_t, e *C.lsm_error) C.int32_t {
 	return guarded(e, func() (C.int32_t, error) {
 		o, err := openOptions(size, flags, mode)
 		if err != nil {
@@ -31,7 +31,7 @@ func lsm_segment_open(name *C.char, nameLen C.size_t, size C.uint64_t, flags C.u
 		if err != nil {
 			return 0, err
 		}
-		*out = C.uint32_t(h)
+		*out = C.lsm_handle(h)
 		*base = seg.Base() // mmap memory, not Go memory: C may keep it until the last release
 		*mapped = C.uint64_t(seg.Size())
 		return 0, nil
@@ -39,7 +39,7 @@ func lsm_segment_open(name *C.char, nameLen C.size_t, size C.uint64_t, flags C.u
 }
 
 //export lsm_segment_retain
-func lsm_segment_retain(h C.uint32_t, e *C.lsm_error) C.int32_t {
+func lsm_segment_retain(h C.lsm_handle, e *C.lsm_error) C.int32_t {
 	return call(&segments, h, e, func(seg *goshm.Segment) (C.int32_t, error) {
 		seg.Retain()
 		return 0, nil
@@ -47,29 +47,29 @@ func lsm_segment_retain(h C.uint32_t, e *C.lsm_error) C.int32_t {
 }
 
 //export lsm_segment_release
-func lsm_segment_release(h C.uint32_t, e *C.lsm_error) C.int32_t {
+func lsm_segment_release(h C.lsm_handle, e *C.lsm_error) C.int32_t {
 	return guarded(e, func() (C.int32_t, error) {
-		seg := segments.get(uint32(h))
+		seg := segments.get(uint64(h))
 		if seg == nil {
 			return 0, nil // released already: not an error
 		}
 		closed, err := seg.Release()
 		if closed {
-			segments.remove(uint32(h))
+			segments.remove(uint64(h))
 		}
 		return 0, err
 	})
 }
 
 //export lsm_segment_read
-func lsm_segment_read(h C.uint32_t, off C.uint64_t, dst unsafe.Pointer, n C.size_t, e *C.lsm_error) C.int32_t {
+func lsm_segment_read(h C.lsm_handle, off C.uint64_t, dst unsafe.Pointer, n C.size_t, e *C.lsm_error) C.int32_t {
 	return call(&segments, h, e, func(seg *goshm.Segment) (C.int32_t, error) {
 		return ok(seg.ReadAt(bytesOf(dst, n), int64(off)))
 	})
 }
 
 //export lsm_segment_write
-func lsm_segment_write(h C.uint32_t, off C.uint64_t, src unsafe.Pointer, n C.size_t, e *C.lsm_error) C.int32_t {
+func lsm_segment_write(h C.lsm_handle, off C.uint64_t, src unsafe.Pointer, n C.size_t, e *C.lsm_error) C.int32_t {
 	return call(&segments, h, e, func(seg *goshm.Segment) (C.int32_t, error) {
 		return ok(seg.WriteAt(bytesOf(src, n), int64(off)))
 	})

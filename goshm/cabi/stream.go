@@ -11,6 +11,7 @@ import "C"
 
 import (
 	"fmt"
+	"syscall"
 	"time"
 	"unsafe"
 
@@ -55,7 +56,7 @@ func (s *stream) close() error {
 
 //export lsm_stream_open
 func lsm_stream_open(name *C.char, nameLen C.size_t, size C.uint64_t, flags C.uint32_t, layout C.int32_t,
-	mode C.uint32_t, lockTimeoutMs C.uint32_t, out *C.uint32_t, mapped *C.uint64_t, fast **C.lsm_fast,
+	mode C.uint32_t, lockTimeoutMs C.uint32_t, out *C.lsm_handle, mapped *C.uint64_t, fast **C.lsm_fast,
 	e *C.lsm_error) C.int32_t {
 	return guarded(e, func() (C.int32_t, error) {
 		o, err := openOptions(size, flags, mode)
@@ -69,35 +70,40 @@ func lsm_stream_open(name *C.char, nameLen C.size_t, size C.uint64_t, flags C.ui
 		}
 		st := &stream{Stream: s}
 		if fast != nil {
-			st.fast = newFast(s, o.ReadOnly)
+			// The caller keeps the reader state there too (goshm.h), so it must exist.
+			if st.fast = newFast(s, o.ReadOnly); st.fast == nil {
+				s.Close()
+				return 0, &goshm.Error{Kind: goshm.KindOS, Errno: syscall.ENOMEM, Syscall: "malloc",
+					Msg: "not enough memory for the state of a shared memory stream"}
+			}
 		}
 		h, err := register(&streams, st, st.close, "shared memory streams")
 		if err != nil {
 			return 0, err
 		}
-		*out = C.uint32_t(h)
+		*out = C.lsm_handle(h)
 		*mapped = C.uint64_t(s.Segment().Size())
 		if fast != nil {
-			*fast = st.fast // nil if it could not be allocated: the caller then always takes the slow path
+			*fast = st.fast
 		}
 		return 0, nil
 	})
 }
 
 //export lsm_stream_close
-func lsm_stream_close(h C.uint32_t, e *C.lsm_error) C.int32_t {
+func lsm_stream_close(h C.lsm_handle, e *C.lsm_error) C.int32_t {
 	return closeHandle(&streams, h, e, (*stream).close)
 }
 
 //export lsm_stream_write
-func lsm_stream_write(h C.uint32_t, typ C.uint32_t, data unsafe.Pointer, n C.size_t, e *C.lsm_error) C.int32_t {
+func lsm_stream_write(h C.lsm_handle, typ C.uint32_t, data unsafe.Pointer, n C.size_t, e *C.lsm_error) C.int32_t {
 	return call(&streams, h, e, func(s *stream) (C.int32_t, error) {
 		return ok(s.Write(uint8(typ), bytesOf(data, n)))
 	})
 }
 
 //export lsm_stream_read
-func lsm_stream_read(h C.uint32_t, typ C.uint32_t, dst unsafe.Pointer, capacity C.size_t, flags *C.uint32_t,
+func lsm_stream_read(h C.lsm_handle, typ C.uint32_t, dst unsafe.Pointer, capacity C.size_t, flags *C.uint32_t,
 	e *C.lsm_error) C.int64_t {
 	return call(&streams, h, e, func(s *stream) (C.int64_t, error) {
 		n, f, err := s.Read(uint8(typ), bytesOf(dst, capacity))
@@ -107,7 +113,7 @@ func lsm_stream_read(h C.uint32_t, typ C.uint32_t, dst unsafe.Pointer, capacity 
 }
 
 //export lsm_stream_flags
-func lsm_stream_flags(h C.uint32_t, e *C.lsm_error) C.int32_t {
+func lsm_stream_flags(h C.lsm_handle, e *C.lsm_error) C.int32_t {
 	return call(&streams, h, e, func(s *stream) (C.int32_t, error) {
 		f, err := s.Flags()
 		return C.int32_t(f), err
@@ -115,7 +121,7 @@ func lsm_stream_flags(h C.uint32_t, e *C.lsm_error) C.int32_t {
 }
 
 //export lsm_stream_query
-func lsm_stream_query(h C.uint32_t, query C.int32_t, e *C.lsm_error) C.int64_t {
+func lsm_stream_query(h C.lsm_handle, query C.int32_t, e *C.lsm_error) C.int64_t {
 	return call(&streams, h, e, func(s *stream) (C.int64_t, error) {
 		var v uint32
 		var b bool

@@ -42,7 +42,7 @@ func notifier(fn C.lsm_notify_fn, ctx unsafe.Pointer) func(uint32, bool) {
 }
 
 // startWatch gives a watcher that has just started its id and reports its baseline.
-func startWatch(start func() (*goshm.Watcher, error), ctx unsafe.Pointer, out, baseline *C.uint32_t) (C.int32_t, error) {
+func startWatch(start func() (*goshm.Watcher, error), ctx unsafe.Pointer, out *C.lsm_handle, baseline *C.uint32_t) (C.int32_t, error) {
 	w, err := start()
 	if err != nil {
 		return 0, err
@@ -51,14 +51,14 @@ func startWatch(start func() (*goshm.Watcher, error), ctx unsafe.Pointer, out, b
 	if err != nil {
 		return 0, err
 	}
-	*out = C.uint32_t(id)
+	*out = C.lsm_handle(id)
 	*baseline = C.uint32_t(w.Baseline())
 	return 0, nil
 }
 
 //export lsm_watch_start
-func lsm_watch_start(h C.uint32_t, field C.int32_t, pollMs C.uint32_t, fn C.lsm_notify_fn, ctx unsafe.Pointer,
-	out *C.uint32_t, baseline *C.uint32_t, e *C.lsm_error) C.int32_t {
+func lsm_watch_start(h C.lsm_handle, field C.int32_t, pollMs C.uint32_t, fn C.lsm_notify_fn, ctx unsafe.Pointer,
+	out *C.lsm_handle, baseline *C.uint32_t, e *C.lsm_error) C.int32_t {
 	return call(&streams, h, e, func(s *stream) (C.int32_t, error) {
 		return startWatch(func() (*goshm.Watcher, error) {
 			return s.Watch(goshm.Field(field), time.Duration(pollMs)*time.Millisecond, notifier(fn, ctx))
@@ -67,7 +67,7 @@ func lsm_watch_start(h C.uint32_t, field C.int32_t, pollMs C.uint32_t, fn C.lsm_
 }
 
 //export lsm_queue_watch_start
-func lsm_queue_watch_start(h C.uint32_t, pollMs C.uint32_t, fn C.lsm_notify_fn, ctx unsafe.Pointer, out *C.uint32_t,
+func lsm_queue_watch_start(h C.lsm_handle, pollMs C.uint32_t, fn C.lsm_notify_fn, ctx unsafe.Pointer, out *C.lsm_handle,
 	baseline *C.uint32_t, e *C.lsm_error) C.int32_t {
 	return call(&queues, h, e, func(q *goshm.Queue) (C.int32_t, error) {
 		return startWatch(func() (*goshm.Watcher, error) {
@@ -77,9 +77,9 @@ func lsm_queue_watch_start(h C.uint32_t, pollMs C.uint32_t, fn C.lsm_notify_fn, 
 }
 
 //export lsm_watch_stop
-func lsm_watch_stop(id C.uint32_t, e *C.lsm_error) C.int32_t {
+func lsm_watch_stop(id C.lsm_handle, e *C.lsm_error) C.int32_t {
 	return guarded(e, func() (C.int32_t, error) {
-		if w := watchers.remove(uint32(id)); w != nil {
+		if w := watchers.remove(uint64(id)); w != nil {
 			// Stop returns when the watcher's final notification has returned. The fault that
 			// may have ended it is not reported here: that final notification made the
 			// receiver look again and meet it.
@@ -90,8 +90,8 @@ func lsm_watch_stop(id C.uint32_t, e *C.lsm_error) C.int32_t {
 }
 
 //export lsm_watch_context
-func lsm_watch_context(id C.uint32_t) unsafe.Pointer {
-	if w := watchers.get(uint32(id)); w != nil {
+func lsm_watch_context(id C.lsm_handle) unsafe.Pointer {
+	if w := watchers.get(uint64(id)); w != nil {
 		return w.ctx // C memory of the addon's, handed back
 	}
 	return nil
