@@ -1,4 +1,5 @@
-// Whether a lock holder can still release its lock, asked of Linux: kill(2) and /proc.
+// Whether a lock holder can still release its lock, asked of Linux: kill(2) and /proc for a
+// process in our PID namespace, open-file-description locks on the segment file for any process.
 
 //go:build linux
 
@@ -6,8 +7,10 @@ package goshm
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"strconv"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
@@ -35,4 +38,82 @@ func (osImpl) pidAlive(pid uint32) bool {
 		}
 	}
 	return true
+}
+
+// presenceBase is where the presence bytes start in the segment file's lock space: far beyond any
+// segment (sizes are u32), so a presence lock never covers a byte anyone reads or writes. The byte
+// of tag t is presenceBase+t.
+const presenceBase = 1 << 40
+
+// announce opens the segment file a second time (read-only) and holds a shared open-file-
+// description lock (F_OFD_SETLK) on the byte of tag. The kernel keeps the lock exactly as long as
+// the descriptor is open, so it disappears when this process dies, however it dies, and any
+// process that opens the same file sees it, in whatever PID namespace. mem is our mapping: the
+// name must still be the file we mapped (someone may have replaced it since), or the presence
+// would be announced on a file our peers do not use. unsupported reports an OS or file system
+// without OFD locks, where nobody can announce or ask.
+func (osImpl) announce(name string, mem []byte, tag uint32) (fd int, unsupported bool, err error) {
+	fd, err = unix.Open(shmDir+name, unix.O_RDONLY|unix.O_NOFOLLOW|unix.O_CLOEXEC|unix.O_NONBLOCK, 0)
+	if err != nil {
+		return -1, false, osError(name, "open", err)
+	}
+	var st unix.Stat_t
+	if err := unix.Fstat(fd, &st); err != nil {
+		unix.Close(fd)
+		return -1, false, osError(name, "fstat", err)
+	}
+	if len(mem) > 0 && !mapsFile(uintptr(unsafe.Pointer(&mem[0])), st) {
+		unix.Close(fd)
+		// The name now leads to another file than the one we mapped: as if it had been removed.
+		return -1, false, osError(name, "open", unix.ENOENT)
+	}
+	lk := unix.Flock_t{Type: unix.F_RDLCK, Whence: 0, Start: presenceBase + int64(tag), Len: 1}
+	if err := unix.FcntlFlock(uintptr(fd), unix.F_OFD_SETLK, &lk); err != nil {
+		unix.Close(fd)
+		if err == unix.EINVAL || err == unix.ENOSYS || err == unix.EOPNOTSUPP || err == unix.ENOLCK {
+			return -1, true, nil
+		}
+		return -1, false, osError(name, "fcntl", err)
+	}
+	return fd, false, nil
+}
+
+// announced reports whether a descriptor other than fd holds the presence lock of tag on fd's
+// file: some live process announced that tag. known is false when the kernel did not answer.
+func (osImpl) announced(fd int, tag uint32) (held, known bool) {
+	lk := unix.Flock_t{Type: unix.F_WRLCK, Whence: 0, Start: presenceBase + int64(tag), Len: 1}
+	if err := unix.FcntlFlock(uintptr(fd), unix.F_OFD_GETLK, &lk); err != nil {
+		return false, false
+	}
+	return lk.Type != unix.F_UNLCK, true
+}
+
+// withdraw closes a descriptor made by announce, which drops its presence lock.
+func (osImpl) withdraw(fd int) { unix.Close(fd) }
+
+// mapsFile reports whether the mapping that starts at addr is of the file st describes, from the
+// device and inode that /proc/self/maps gives for it. Without /proc it cannot tell and says yes.
+func mapsFile(addr uintptr, st unix.Stat_t) bool {
+	maps, err := os.ReadFile("/proc/self/maps")
+	if err != nil {
+		return true
+	}
+	dev := fmt.Sprintf("%02x:%02x", unix.Major(uint64(st.Dev)), unix.Minor(uint64(st.Dev)))
+	for _, line := range bytes.Split(maps, []byte{'\n'}) {
+		// start-end perms offset dev inode path
+		f := bytes.Fields(line)
+		if len(f) < 5 {
+			continue
+		}
+		dash := bytes.IndexByte(f[0], '-')
+		if dash < 0 {
+			continue
+		}
+		start, err := strconv.ParseUint(string(f[0][:dash]), 16, 64)
+		if err != nil || uintptr(start) != addr {
+			continue
+		}
+		return string(f[3]) == dev && string(f[4]) == strconv.FormatUint(st.Ino, 10)
+	}
+	return false
 }
