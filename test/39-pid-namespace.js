@@ -2,15 +2,17 @@
 // Limits: PID namespaces). A writer in a PID namespace of its own (a container that shares
 // /dev/shm but not its PIDs) holds the v2 lock under a pid that is no process here: a writer here
 // must not take that live lock over (it times out with ERR_SHM_LOCK_TIMEOUT and the holder's payload
-// stays), and once the holder is killed its lock is taken over as any dead holder's. Needs root
+// stays; the same for a queue's producer and consumer locks), and once the holder is killed its
+// lock is taken over as any dead holder's. Needs root
 // (unshare --pid, and /proc/sys/kernel/ns_last_pid to give the holder a pid that is dead here).
 'use strict';
 const assert = require('assert');
 const path = require('path');
 const { spawn, spawnSync } = require('child_process');
-const { useSegments, readSegment, linuxOnly } = require('./helpers');
+const { api, useSegments, readSegment, linuxOnly, thrown } = require('./helpers');
 
 const LOCK = 16;
+const QUEUE_LOCKS = { producer: 20, consumer: 24 };
 const HOLDER = path.join(__dirname, 'fixtures', 'pidns-holder.js');
 
 /** Whether pid names a process in this PID namespace. */
@@ -38,14 +40,14 @@ function deadPidHere() {
  * here: the case that made an older version take a live lock over. Resolves with { pid, kill,
  * release, exited } once the holder holds the lock, or with { skip: reason }.
  */
-function startHolder(name, payload) {
+function startHolder(name, kind, payload) {
   const wanted = deadPidHere();
   if (!wanted) return Promise.resolve({ skip: 'no free pid found here' });
   // sh is pid 1 of the namespace; it makes the next pid there `wanted` and runs node as a child
   // ("; exit" keeps sh from exec'ing node, which would leave it pid 1).
   const script = `echo ${wanted - 1} > /proc/sys/kernel/ns_last_pid; "$0" "$@"; exit $?`;
   const child = spawn('unshare', ['--pid', '--fork', '--mount-proc', '--kill-child',
-    'sh', '-c', script, process.execPath, HOLDER, name, payload], { stdio: ['pipe', 'pipe', 'pipe'] });
+    'sh', '-c', script, process.execPath, HOLDER, name, kind, payload], { stdio: ['pipe', 'pipe', 'pipe'] });
   const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
   let stderr = '';
   child.stderr.on('data', (d) => { stderr += d; });
@@ -68,8 +70,8 @@ function startHolder(name, payload) {
   });
 }
 
-function lockWord(name) {
-  return readSegment(name).readUInt32LE(LOCK);
+function lockWord(name, at = LOCK) {
+  return readSegment(name).readUInt32LE(at);
 }
 
 describe('39 lock holders in another PID namespace', function () {
@@ -81,16 +83,16 @@ describe('39 lock holders in another PID namespace', function () {
     holder = null;
   });
 
-  async function holderOrSkip(ctx, name, payload) {
+  async function holderOrSkip(ctx, name, payload, kind = 'stream') {
     linuxOnly(ctx, 'PID namespaces');
-    holder = await startHolder(name, payload);
+    holder = await startHolder(name, kind, payload);
     if (holder.skip) {
       console.log(`      skipped: ${holder.skip}`);
       ctx.skip();
     }
     // The point of the test: from here, the holder's pid is no live process.
     assert.ok(!existsHere(holder.pid), `the holder's pid ${holder.pid} (in its namespace) is a process here too; cannot test`);
-    assert.strictEqual(lockWord(name), holder.pid, 'the holder stored its pid in the lock word');
+    assert.strictEqual(lockWord(name, QUEUE_LOCKS[kind] || LOCK), holder.pid, 'the holder stored its pid in the lock word');
     return holder;
   }
 
@@ -138,4 +140,23 @@ describe('39 lock holders in another PID namespace', function () {
     assert.strictEqual(lockWord(name), 0);
     assert.strictEqual(res.reader(name).readString(), 'after the takeover');
   });
+
+  for (const side of ['producer', 'consumer']) {
+    it(`a queue's ${side} lock held live from another PID namespace: ${side === 'producer' ? 'enqueue' : 'dequeue'} here times out (lockTimeout 300) and the lock stays the holder's; released, the queue goes on`, async function () {
+      const name = res.name(`pidns-${side}`);
+      const q = res.track(new api.NodeSharedMemoryQueue(name, 4, 16, true, true, { lockTimeout: 300 }));
+      q.enqueue('first');
+      const h = await holderOrSkip(this, name, 'holder', side);
+      const t0 = Date.now();
+      const err = thrown(() => (side === 'producer' ? q.enqueue('intruder') : q.dequeue()), `${side} operation`);
+      const took = Date.now() - t0;
+      assert.strictEqual(err.code, 'ERR_SHM_LOCK_TIMEOUT', `${err.code}: ${err.message}`);
+      assert.ok(took >= 290, `gave up after ${took} ms`);
+      assert.match(err.message, new RegExp(`${side} lock .* process ${h.pid}\\b`));
+      assert.strictEqual(lockWord(name, QUEUE_LOCKS[side]), h.pid);
+      await h.release();
+      holder = null;
+      assert.deepStrictEqual([q.dequeue(), q.dequeue(), q.dequeue()], ['first', 'holder', undefined]);
+    });
+  }
 });
