@@ -90,8 +90,12 @@ describe('39 lock holders in another PID namespace', function () {
       console.log(`      skipped: ${holder.skip}`);
       ctx.skip();
     }
-    // The point of the test: from here, the holder's pid is no live process.
-    assert.ok(!existsHere(holder.pid), `the holder's pid ${holder.pid} (in its namespace) is a process here too; cannot test`);
+    // The point of the test: from here, the holder's pid is no live process. (Only if setting
+    // ns_last_pid did not work, or a process here took that pid meanwhile, is it one.)
+    if (existsHere(holder.pid)) {
+      console.log(`      skipped: the holder's pid ${holder.pid} (in its namespace) is a live process here too`);
+      ctx.skip();
+    }
     assert.strictEqual(lockWord(name, QUEUE_LOCKS[kind] || LOCK), holder.pid, 'the holder stored its pid in the lock word');
     return holder;
   }
