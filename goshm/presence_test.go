@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
@@ -171,5 +172,45 @@ func TestAnnounceRefusesAReplacedName(t *testing.T) {
 	e := qWantKind(t, err, KindOS)
 	if e.Errno != unix.ENOENT {
 		t.Fatalf("errno %v, want ENOENT: %v", e.Errno, err)
+	}
+}
+
+// The mapping's file is found by PROCMAP_QUERY where the kernel has it, and by the text of
+// /proc/self/maps otherwise; both must agree, for the right file and for another one.
+func TestMapsFileBothWays(t *testing.T) {
+	name := qName(t)
+	s := pOpenStream(t, name, OpenOptions{Create: true, Size: 4096})
+	var right, wrong unix.Stat_t
+	if err := unix.Stat("/dev/shm/"+name, &right); err != nil {
+		t.Fatal(err)
+	}
+	if err := unix.Stat("/proc/self/exe", &wrong); err != nil {
+		t.Fatal(err)
+	}
+	addr := uintptr(unsafe.Pointer(&s.mem[0]))
+	maps, err := os.Open("/proc/self/maps")
+	if err != nil {
+		t.Skip("no /proc")
+	}
+	defer maps.Close()
+	q := procmapQuery{queryAddr: uint64(addr)}
+	q.size = uint64(unsafe.Sizeof(q))
+	if _, _, errno := unix.Syscall(unix.SYS_IOCTL, maps.Fd(), procmapQueryIoctl, uintptr(unsafe.Pointer(&q))); errno != 0 {
+		t.Logf("PROCMAP_QUERY: %v (kernel before 6.11): only the text is tested", errno)
+	} else if q.vmaStart != uint64(addr) || q.inode != right.Ino {
+		t.Fatalf("PROCMAP_QUERY found the mapping at %#x, inode %d; want %#x, inode %d", q.vmaStart, q.inode, addr, right.Ino)
+	}
+	for _, c := range []struct {
+		st   unix.Stat_t
+		want bool
+	}{{right, true}, {wrong, false}} {
+		if got := mapsFile(addr, c.st); got != c.want {
+			t.Errorf("mapsFile(inode %d) = %v, want %v", c.st.Ino, got, c.want)
+		}
+		f, _ := os.Open("/proc/self/maps")
+		if got := mapsText(f, addr, c.st); got != c.want {
+			t.Errorf("mapsText(inode %d) = %v, want %v", c.st.Ino, got, c.want)
+		}
+		f.Close()
 	}
 }

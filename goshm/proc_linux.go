@@ -8,6 +8,7 @@ package goshm
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"os"
 	"strconv"
 	"unsafe"
@@ -91,10 +92,39 @@ func (osImpl) announced(fd int, tag uint32) (held, known bool) {
 // withdraw closes a descriptor made by announce, which drops its presence lock.
 func (osImpl) withdraw(fd int) { unix.Close(fd) }
 
-// mapsFile reports whether the mapping that starts at addr is of the file st describes, from the
-// device and inode that /proc/self/maps gives for it. Without /proc it cannot tell and says yes.
+// procmapQuery is struct procmap_query of <linux/fs.h> (Linux 6.11): one mapping's file, asked of
+// /proc/self/maps by ioctl instead of by reading the whole text (~150 us in a Node process).
+type procmapQuery struct {
+	size, queryFlags, queryAddr                        uint64
+	vmaStart, vmaEnd, vmaFlags, vmaPageSize, vmaOffset uint64
+	inode                                              uint64
+	devMajor, devMinor, vmaNameSize, buildIDSize       uint32
+	vmaNameAddr, buildIDAddr                           uint64
+}
+
+// procmapQueryIoctl is PROCMAP_QUERY, _IOWR('f', 17, struct procmap_query).
+const procmapQueryIoctl = 3<<30 | uintptr(unsafe.Sizeof(procmapQuery{}))<<16 | 'f'<<8 | 17
+
+// mapsFile reports whether the mapping at addr is of the file st describes, by device and inode:
+// from PROCMAP_QUERY where the kernel has it, else from the text of /proc/self/maps. Without /proc
+// it cannot tell and says yes.
 func mapsFile(addr uintptr, st unix.Stat_t) bool {
-	maps, err := os.ReadFile("/proc/self/maps")
+	maps, err := os.Open("/proc/self/maps")
+	if err != nil {
+		return true
+	}
+	defer maps.Close()
+	q := procmapQuery{queryAddr: uint64(addr)}
+	q.size = uint64(unsafe.Sizeof(q))
+	if _, _, errno := unix.Syscall(unix.SYS_IOCTL, maps.Fd(), procmapQueryIoctl, uintptr(unsafe.Pointer(&q))); errno == 0 {
+		return q.inode == st.Ino && q.devMajor == unix.Major(uint64(st.Dev)) && q.devMinor == unix.Minor(uint64(st.Dev))
+	}
+	return mapsText(maps, addr, st)
+}
+
+// mapsText is mapsFile from the text of /proc/self/maps, for kernels before 6.11.
+func mapsText(f *os.File, addr uintptr, st unix.Stat_t) bool {
+	maps, err := io.ReadAll(f)
 	if err != nil {
 		return true
 	}
