@@ -8,7 +8,6 @@ package goshm
 import (
 	"bytes"
 	"fmt"
-	"io"
 	"os"
 	"strconv"
 	"unsafe"
@@ -109,22 +108,23 @@ const procmapQueryIoctl = 3<<30 | uintptr(unsafe.Sizeof(procmapQuery{}))<<16 | '
 // from PROCMAP_QUERY where the kernel has it, else from the text of /proc/self/maps. Without /proc
 // it cannot tell and says yes.
 func mapsFile(addr uintptr, st unix.Stat_t) bool {
-	maps, err := os.Open("/proc/self/maps")
+	// A plain descriptor: os.Open would register it with the runtime's poller for one ioctl.
+	fd, err := unix.Open("/proc/self/maps", unix.O_RDONLY|unix.O_CLOEXEC, 0)
 	if err != nil {
 		return true
 	}
-	defer maps.Close()
+	defer unix.Close(fd)
 	q := procmapQuery{queryAddr: uint64(addr)}
 	q.size = uint64(unsafe.Sizeof(q))
-	if _, _, errno := unix.Syscall(unix.SYS_IOCTL, maps.Fd(), procmapQueryIoctl, uintptr(unsafe.Pointer(&q))); errno == 0 {
+	if _, _, errno := unix.Syscall(unix.SYS_IOCTL, uintptr(fd), procmapQueryIoctl, uintptr(unsafe.Pointer(&q))); errno == 0 {
 		return q.inode == st.Ino && q.devMajor == unix.Major(uint64(st.Dev)) && q.devMinor == unix.Minor(uint64(st.Dev))
 	}
-	return mapsText(maps, addr, st)
+	return mapsText(addr, st)
 }
 
 // mapsText is mapsFile from the text of /proc/self/maps, for kernels before 6.11.
-func mapsText(f *os.File, addr uintptr, st unix.Stat_t) bool {
-	maps, err := io.ReadAll(f)
+func mapsText(addr uintptr, st unix.Stat_t) bool {
+	maps, err := os.ReadFile("/proc/self/maps")
 	if err != nil {
 		return true
 	}
