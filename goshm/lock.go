@@ -23,14 +23,16 @@ import (
 // descriptor on the segment announces its tag. A live holder of this version always announces,
 // so its lock is never taken over, wherever it runs; a dead one announces nothing, and is taken
 // over as before when its pid is gone here too. The word itself stays the pid, so older versions
-// and the C fast path (which stores LockTag) see what they always saw.
+// and the C fast path (which stores LockTag) see what they always saw: a namespace tag in its high
+// bits would be a number above pid_max, which older versions judge dead at once (and a tag of a
+// few bits still collides between namespaces, so it could not make "never" true anyway).
 
 // DefaultLockTimeout bounds every wait for a lock unless StreamOptions or QueueOptions say otherwise.
 const DefaultLockTimeout = time.Second
 
-// lockGrace is how long a holder must be seen dead before its lock is taken over, so that a
-// process id that is briefly absent (a peer in another PID namespace that we cannot see) is not
-// robbed by a single look.
+// lockGrace is how long a holder must be seen dead before its lock is taken over, so that no
+// single look decides: an older peer (which announces nothing) judged by its pid alone gets the
+// same 50 ms as before.
 const lockGrace = 50 * time.Millisecond
 
 // anonymousHolder is what the C++ library stores: such a holder can only be timed out.
