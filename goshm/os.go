@@ -24,8 +24,19 @@ type osLayer interface {
 	wait(addr *uint32, val uint32, timeout time.Duration) (woken bool)
 	// wake ends the waits on addr, in every process. It never blocks.
 	wake(addr *uint32)
-	// pidAlive reports whether the process that stored pid in a lock can still release it.
+	// pidAlive reports whether the process that stored pid in a lock can still release it, as
+	// far as this process's PID namespace can tell (a holder elsewhere may look dead).
 	pidAlive(pid uint32) bool
+	// announce makes this process's presence on the segment (mem, mapped from name) visible to
+	// every process that maps it, in any PID namespace, for as long as the returned descriptor is
+	// open and the process lives; tag is what it stores in the lock words it holds. unsupported
+	// means the OS cannot (then nobody can, and no holder is ever judged dead).
+	announce(name string, mem []byte, tag uint32) (fd int, unsupported bool, err error)
+	// announced reports whether some descriptor other than fd announced tag on fd's segment;
+	// known is false when the OS could not answer.
+	announced(fd int, tag uint32) (held, known bool)
+	// withdraw ends a presence made by announce.
+	withdraw(fd int)
 	// errnoName is the symbolic name of errno ("ENOENT"), or "" when the OS has none.
 	errnoName(errno syscall.Errno) string
 }

@@ -90,6 +90,7 @@ type Queue struct {
 	maxMsg      uint32
 	slotSize    int
 	lockTimeout time.Duration
+	presence    *presence // v2: how this queue's locks are judged (lock.go)
 	watchers    watchSet
 }
 
@@ -300,6 +301,11 @@ func newQueue(seg *Segment, qo QueueOptions, initialise bool) (q *Queue, err err
 	if _, _, _, err := q.state(); err != nil {
 		return nil, err
 	}
+	if q.layout == LayoutV2 {
+		if q.presence, err = announcePresence(seg); err != nil {
+			return nil, err
+		}
+	}
 	return q, nil
 }
 
@@ -338,6 +344,7 @@ func (q *Queue) MaxMessageSize() int { return int(q.maxMsg) }
 // removes the name if the segment was opened with Unlink). Closing twice is not an error.
 func (q *Queue) Close() error {
 	q.watchers.stopAll()
+	q.presence.withdraw()
 	q.mem = nil
 	return q.seg.Close()
 }

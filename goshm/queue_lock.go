@@ -5,7 +5,8 @@ package goshm
 import "sync/atomic"
 
 // Locks (layout v2). A lock word is 0 when free; this engine stores its process id (ownTag) while
-// it holds one, the C++ library stores 1. A holder seen dead for lockGrace is taken over.
+// it holds one, the C++ library stores 1. A holder seen dead for lockGrace (its pid gone here and
+// its presence gone from the segment, lock.go) is taken over.
 //
 // Lock order: whoever holds both locks took the producer lock first. Normal operations hold one
 // lock only; only the repair after a takeover holds both.
@@ -38,7 +39,7 @@ func (q *Queue) release(off int) { atomic.StoreUint32(q.word(off), 0) }
 // for the consumer lock, during a repair): a dead consumer holder is then seized directly and the
 // caller repairs. seized reports that.
 func (q *Queue) acquireLock(off int, holdingProducer bool) (seized bool, err error) {
-	holder, timedOut, err := acquireWord(q.word(off), q.lockTimeout, func(dead uint32) (bool, error) {
+	holder, timedOut, err := acquireWord(q.word(off), q.lockTimeout, q.presence, func(dead uint32) (bool, error) {
 		held, err := q.takeOver(off, dead, holdingProducer)
 		seized = held && holdingProducer
 		return held, err

@@ -26,6 +26,7 @@ type Stream struct {
 	mem         []byte
 	layout      Layout
 	lockTimeout time.Duration
+	presence    *presence // nil for a read-only mapping, which never takes the lock
 
 	reader *ReaderState // &own, or memory shared with a caller (ShareReaderState)
 	own    ReaderState
@@ -88,6 +89,13 @@ func newStream(seg *Segment, o StreamOptions) (*Stream, error) {
 	}
 	s := &Stream{seg: seg, mem: seg.Bytes(), layout: o.Layout, lockTimeout: o.LockTimeout}
 	s.reader = &s.own
+	if o.Layout == LayoutV2 {
+		p, err := announcePresence(seg)
+		if err != nil {
+			return nil, err
+		}
+		s.presence = p
+	}
 	return s, nil
 }
 
@@ -101,6 +109,7 @@ func (s *Stream) Layout() Layout { return s.layout }
 // removes the name if the segment was opened with Unlink). Closing twice is not an error.
 func (s *Stream) Close() error {
 	s.watchers.stopAll()
+	s.presence.withdraw()
 	s.mem = nil
 	return s.seg.Close()
 }
@@ -268,7 +277,7 @@ func (s *Stream) readV2(dst []byte) (n int, flags uint8, err error) {
 		r := atomic.LoadUint32(rev)
 		if holder := atomic.LoadUint32(lock); holder != 0 {
 			// A read-only mapping cannot repair the segment; it waits for a writer to do it.
-			takeOver, timedOut := wt.pause(s.lockTimeout, holder, !s.seg.readOnly)
+			takeOver, timedOut := wt.pause(s.lockTimeout, holder, s.presence)
 			if timedOut {
 				return 0, 0, s.lockTimeoutError(holder)
 			}
@@ -293,7 +302,7 @@ func (s *Stream) readV2(dst []byte) (n int, flags uint8, err error) {
 			}
 			return int(size), flags, nil
 		}
-		if _, timedOut := wt.pause(s.lockTimeout, 0, false); timedOut {
+		if _, timedOut := wt.pause(s.lockTimeout, 0, nil); timedOut {
 			return 0, 0, s.lockTimeoutError(0)
 		}
 	}

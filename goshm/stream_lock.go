@@ -13,7 +13,7 @@ func (s *Stream) lockWord() *uint32 { return s.word(V2Lock) }
 
 // lock takes the v2 write lock, waiting at most lockTimeout.
 func (s *Stream) lock() error {
-	holder, timedOut, err := acquireWord(s.lockWord(), s.lockTimeout, s.seize)
+	holder, timedOut, err := acquireWord(s.lockWord(), s.lockTimeout, s.presence, s.seize)
 	if timedOut {
 		return s.lockTimeoutError(holder)
 	}
