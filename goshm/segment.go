@@ -40,8 +40,9 @@ type OpenOptions struct {
 	ownerOnly bool
 }
 
-// Segment is one mapping of a named shared memory segment. The descriptor is closed as soon as
-// the mapping exists, so an open Segment holds no file descriptor.
+// Segment is one mapping of a named shared memory segment. The descriptor it was mapped from is
+// closed as soon as the mapping exists (a writable v2 stream or queue keeps a separate read-only
+// one for its presence lock, see lock.go).
 type Segment struct {
 	name     string
 	mem      []byte
