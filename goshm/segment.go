@@ -92,6 +92,9 @@ var mappings atomic.Int64
 // table's size, read once at startup (32765 with the default vm.max_map_count of 65530).
 var MappingBudget = sys.mappingBudget()
 
+// MappedSegments is the number of segments this process holds mapped now (see MappingBudget).
+func MappedSegments() int64 { return mappings.Load() }
+
 // takeMapping counts one more mapping, or refuses it (changing nothing) when the budget is spent.
 func takeMapping(name string) error {
 	if n := mappings.Add(1); n > MappingBudget {
