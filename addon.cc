@@ -54,6 +54,12 @@ napi_value Init(napi_env env, napi_value exports) {
   lsm::RegisterSegments(methods);
   lsm::RegisterQueues(methods);
   lsm::RegisterWatches(methods);
+  // The fault guard's handlers go on top now, while the Go runtime's are the ones they find there
+  // (lsm_fast_reinstall, goshm.h): a SIGBUS listener added later replaces ours, and putting them
+  // back then must not take libuv's for the first handler. The Go runtime starts on a thread of its
+  // own when the library loads; a call into Go waits for it (and handle 0 is simply refused).
+  lsm_stream_query(0, LSM_QUERY_SEEN, &state->err);
+  lsm_fast_reinstall();
   methods.DefineOn(env, exports);
   return exports;
 }

@@ -4,8 +4,10 @@ package goshm
 
 import (
 	"errors"
+	"fmt"
 	"io/fs"
 	"sync/atomic"
+	"syscall"
 )
 
 // DefaultMode is the permission of a segment this module creates: owner read/write only.
@@ -68,12 +70,44 @@ func Open(name string, o OpenOptions) (*Segment, error) {
 		o.Mode = DefaultMode
 	}
 	o.ownerOnly = (o.Create || o.ownerOnly) && !o.AllowForeignOwner
+	if err := takeMapping(name); err != nil {
+		return nil, err
+	}
 	s, err := sys.open(name, o)
 	if err != nil {
+		mappings.Add(-1)
 		return nil, err
 	}
 	s.refs.Store(1)
 	return s, nil
+}
+
+// mappings counts the segments this process has mapped through Open and not yet closed. Every
+// mapping is one entry of the kernel's per-process map table (vm.max_map_count, 65530 by
+// default), which the whole process shares: when it is full, the next mmap of anyone fails, and
+// V8 or the Go runtime abort on their own failed mmap. So Open refuses a mapping beyond
+// MappingBudget with ENOMEM, and the rest of the process keeps the other half of the table.
+var mappings atomic.Int64
+
+// MappingBudget is the number of segments a process may hold mapped at once: half of the map
+// table's size, read once at startup (32765 with the default vm.max_map_count of 65530).
+var MappingBudget = sys.mappingBudget()
+
+// MappedSegments is the number of segments this process holds mapped now (see MappingBudget).
+func MappedSegments() int64 { return mappings.Load() }
+
+// takeMapping counts one more mapping, or refuses it (changing nothing) when the budget is spent.
+func takeMapping(name string) error {
+	if n := mappings.Add(1); n > MappingBudget {
+		mappings.Add(-1)
+		return &Error{
+			Kind: KindOS, Segment: name, Syscall: "mmap", Errno: syscall.ENOMEM,
+			Msg: fmt.Sprintf("ENOMEM: mmap of shared memory segment %q refused: this process already maps %d segments, "+
+				"the limit of this module (half of vm.max_map_count, so that the rest of the process can still map memory); "+
+				"close some streams, queues or segments", name, MappingBudget),
+		}
+	}
+	return nil
 }
 
 // Name is the segment's name as given to Open.
@@ -95,6 +129,9 @@ func (s *Segment) Close() error {
 		return nil
 	}
 	err := sys.unmap(s.mem)
+	if s.mem != nil {
+		mappings.Add(-1)
+	}
 	s.mem = nil
 	if s.unlink {
 		// Someone else may have removed the name already; that is what we wanted anyway.

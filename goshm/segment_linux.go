@@ -6,6 +6,9 @@ package goshm
 
 import (
 	"fmt"
+	"os"
+	"strconv"
+	"strings"
 
 	"golang.org/x/sys/unix"
 )
@@ -173,4 +176,19 @@ func (osImpl) unlink(name string) error {
 		return osError(name, "unlink", err)
 	}
 	return nil
+}
+
+// defaultMaxMapCount is Linux's vm.max_map_count when /proc cannot tell (DEFAULT_MAX_MAP_COUNT).
+const defaultMaxMapCount = 65530
+
+// mappingBudget is half of vm.max_map_count (see MappingBudget): the other half stays for the
+// heap of V8 and Go, thread stacks, shared libraries and the application's own mappings.
+func (osImpl) mappingBudget() int64 {
+	limit := int64(defaultMaxMapCount)
+	if b, err := os.ReadFile("/proc/sys/vm/max_map_count"); err == nil {
+		if n, err := strconv.ParseInt(strings.TrimSpace(string(b)), 10, 64); err == nil && n > 0 {
+			limit = n
+		}
+	}
+	return limit / 2
 }

@@ -74,11 +74,18 @@ napi_value CannotMake(napi_env env, State& state, int64_t bytes, const char* wha
 
 // A binary message of n bytes, more than the scratch buffer holds, taken straight into the Buffer
 // that is returned, made before the take: a Buffer that cannot be made leaves the message where it
-// is (and saves a copy).
+// is (and saves a copy). Its memory is malloc'd (values.h), so a message too large for the memory
+// left is ENOMEM, not V8's fatal out-of-memory.
 napi_value TakeIntoBuffer(napi_env env, State& state, lsm_handle h, int32_t peek, int64_t n) {
   for (;;) {
     void* data = nullptr;
-    napi_value buffer = NewBufferFor(env, static_cast<size_t>(n), &data);
+    bool no_memory = false;
+    napi_value buffer = NewBufferFor(env, static_cast<size_t>(n), &data, &no_memory);
+    if (no_memory) {
+      return state.Throw(env, ErrorClass::kError, "ENOMEM",
+                         "not enough memory for a Buffer of a message of " + std::to_string(n) +
+                             " bytes; it is left in the queue");
+    }
     if (buffer == nullptr) {
       return CannotMake(env, state, n, "Buffer", " (out of memory); it is left in the queue");
     }

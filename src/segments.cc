@@ -115,7 +115,8 @@ napi_value Read(const Napi::CallbackInfo& info, State& state) {
   uint64_t offset = U64Arg(env, info[1]);
   size_t length = static_cast<size_t>(U64Arg(env, info[2]));
   void* data = nullptr;
-  napi_value out = NewBufferFor(env, length, &data);
+  bool no_memory = false;  // either way the Buffer was not made for want of memory
+  napi_value out = NewBufferFor(env, length, &data, &no_memory);
   if (out == nullptr) {
     return state.Throw(env, ErrorClass::kError, "ENOMEM",
                        "not enough memory for a Buffer of " + std::to_string(length) + " bytes");

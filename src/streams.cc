@@ -171,19 +171,78 @@ napi_value ValueOfScratch(napi_env env, State& state, uint32_t flags, size_t n, 
   return out;
 }
 
-// Reads the payload through the scratch buffer (`type` places it in layout v0) and makes it a value
-// of type `as`, or by the flags byte when `as` is 0. When the value cannot be made, the reader
-// state is put back as it was: the read then changed nothing, and *error says why.
+// The type bits of a flags byte.
+constexpr uint32_t kTypeBits = LSM_TYPE_STRING | LSM_TYPE_FLOAT | LSM_TYPE_DOUBLE | LSM_TYPE_BYTES;
+
+// A fresh Buffer (kind LSM_TYPE_BYTES) or typed array of n bytes that the payload is read into
+// directly: made before the read, so that a value that cannot be made changes nothing. Its memory
+// is malloc'd (values.h), so a payload too large for the memory left is ENOMEM, never V8's fatal
+// out-of-memory; and it is not staged through the scratch buffer, which would need twice the
+// payload's size. *again is set when a writer changed the payload's size, or (reading by the flags
+// byte, `as` 0) its type, since the first read: the caller starts over.
+napi_value ReadFresh(napi_env env, State& state, lsm_handle h, uint32_t type, uint32_t as, uint32_t kind, int64_t n,
+                     bool* again, napi_value* error) {
+  *again = false;
+  size_t bytes = static_cast<size_t>(n);
+  void* memory = nullptr;
+  bool no_memory = false;
+  napi_value out;
+  const char* what;
+  if (kind & LSM_TYPE_FLOAT) {
+    out = NewTypedArrayFor(env, napi_float32_array, sizeof(float), bytes, &memory, &no_memory), what = "Float32Array";
+  } else if (kind & LSM_TYPE_DOUBLE) {
+    out = NewTypedArrayFor(env, napi_float64_array, sizeof(double), bytes, &memory, &no_memory), what = "Float64Array";
+  } else {
+    out = NewBufferFor(env, bytes, &memory, &no_memory), what = "Buffer";
+  }
+  if (no_memory) {
+    *error = state.errors.Make(env, ErrorClass::kError, "ENOMEM",
+                               "not enough memory for a " + std::string(what) + " of the payload's " +
+                                   std::to_string(n) + " bytes");
+    return nullptr;
+  }
+  if (out == nullptr) {
+    *error = TooLargeForJs(env, state, n, what);
+    return nullptr;
+  }
+  uint32_t flags = 0;
+  int64_t got = state.streams.Read(h, type, memory, bytes, &flags, &state.err);
+  if (got < 0) {
+    *error = state.errors.FromEngine(env, state.err);
+    return nullptr;
+  }
+  // The made value is left to the garbage collector when it has to be made again.
+  *again = static_cast<size_t>(got) != bytes || (as == 0 && (flags & kTypeBits) != (kind & kTypeBits));
+  return *again ? nullptr : out;
+}
+
+// Reads the payload (`type` places it in layout v0) and makes it a value of type `as`, or by the
+// flags byte when `as` is 0: through the scratch buffer when it fits there or is a string, into a
+// fresh value (ReadFresh) otherwise. When the value cannot be made, the reader state is put back
+// as it was: the read then changed nothing, and *error says why.
 napi_value ReadAs(napi_env env, State& state, lsm_handle h, uint32_t type, uint32_t as, napi_value* error) {
   StreamRoom::ReaderMark mark = state.streams.Mark(h);
-  uint32_t flags = 0;
-  int64_t n = ReadToScratch(env, state, h, type, as, &flags, error);
   napi_value out = nullptr;
-  if (n >= 0) {
-    out = ValueOfScratch(env, state, as != 0 ? as : flags, static_cast<size_t>(n), error);
-    if (out == nullptr) StreamRoom::Restore(mark);
+  for (bool again = true; again;) {
+    again = false;
+    uint32_t flags = 0;
+    int64_t n = state.streams.Read(h, type, state.scratch.data(), state.scratch.size(), &flags, &state.err);
+    if (n < 0) {
+      *error = state.errors.FromEngine(env, state.err);
+      break;
+    }
+    uint32_t kind = as != 0 ? as : flags;
+    if (static_cast<uint64_t>(n) <= state.scratch.size()) {
+      out = ValueOfScratch(env, state, kind, static_cast<size_t>(n), error);
+    } else if (!(kind & LSM_TYPE_STRING) && (kind & kTypeBits)) {
+      out = ReadFresh(env, state, h, type, as, kind, n, &again, error);
+    } else {
+      n = ReadToScratch(env, state, h, type, as, &flags, error);
+      if (n >= 0) out = ValueOfScratch(env, state, as != 0 ? as : flags, static_cast<size_t>(n), error);
+      state.scratch.Trim();
+    }
   }
-  state.scratch.Trim();
+  if (out == nullptr) StreamRoom::Restore(mark);
   return out;
 }
 
@@ -197,42 +256,19 @@ napi_value ReadString(const Napi::CallbackInfo& info, State& state) {
   return ReturnOrThrow(info.Env(), out, error);
 }
 
-// A new typed array holding a copy of the payload, floor(size / element) elements long. Small
-// payloads go through the scratch buffer; large ones are read directly into a fresh ArrayBuffer
-// (made before the read, so a refusal changes nothing), read again if the payload changed size in
-// between.
-napi_value ReadTyped(const Napi::CallbackInfo& info, State& state, uint32_t type, napi_typedarray_type array,
-                     size_t element) {
-  napi_env env = info.Env();
-  lsm_handle h = HandleArg(info);
-  StreamRoom::ReaderMark mark = state.streams.Mark(h);
-  uint32_t flags = 0;
-  int64_t n = state.streams.Read(h, type, state.scratch.data(), Scratch::kBytes, &flags, &state.err);
-  if (n < 0) return state.ThrowEngine(env);
+// A new typed array holding a copy of the payload, floor(size / element) elements long.
+napi_value ReadTyped(const Napi::CallbackInfo& info, State& state, uint32_t type) {
   napi_value error = nullptr;
-  if (static_cast<uint64_t>(n) <= Scratch::kBytes) {
-    napi_value out = ValueOfScratch(env, state, type, static_cast<size_t>(n), &error);
-    if (out == nullptr) StreamRoom::Restore(mark);
-    return ReturnOrThrow(env, out, error);
-  }
-  for (;;) {
-    size_t bytes = static_cast<size_t>(n);
-    void* memory = nullptr;
-    napi_value out = NewTypedArray(env, array, element, nullptr, bytes, &memory);
-    if (out == nullptr) return Errors::Throw(env, TooLargeForJs(env, state, n, "typed array"));
-    n = state.streams.Read(h, type, memory, bytes, &flags, &state.err);
-    if (n < 0) return state.ThrowEngine(env);
-    if (static_cast<size_t>(n) == bytes) return out;
-    // A writer changed the size between the two reads: again, at the new size.
-  }
+  napi_value out = ReadAs(info.Env(), state, HandleArg(info), type, type, &error);
+  return ReturnOrThrow(info.Env(), out, error);
 }
 
 napi_value ReadFloatArray(const Napi::CallbackInfo& info, State& state) {
-  return ReadTyped(info, state, LSM_TYPE_FLOAT, napi_float32_array, sizeof(float));
+  return ReadTyped(info, state, LSM_TYPE_FLOAT);
 }
 
 napi_value ReadDoubleArray(const Napi::CallbackInfo& info, State& state) {
-  return ReadTyped(info, state, LSM_TYPE_DOUBLE, napi_float64_array, sizeof(double));
+  return ReadTyped(info, state, LSM_TYPE_DOUBLE);
 }
 
 napi_value ReadFlags(const Napi::CallbackInfo& info, State& state) {
@@ -289,6 +325,12 @@ napi_value Unlink(const Napi::CallbackInfo& info, State& state) {
   return nullptr;
 }
 
+// reinstallFaultGuard() -> whether the fast path's fault handlers are on top of SIGBUS/SIGSEGV
+// (lib/signals.js calls it when process.on('SIGBUS') has installed libuv's over them).
+napi_value ReinstallFaultGuard(const Napi::CallbackInfo& info, State&) {
+  return Boolean(info.Env(), lsm_fast_reinstall() == 1);
+}
+
 }  // namespace
 
 napi_value ReadValue(napi_env env, State& state, lsm_handle h, napi_value* error) {
@@ -307,6 +349,7 @@ void RegisterStreams(Methods& methods) {
       {"readFlags", Bind<ReadFlags>},
       {"read", Bind<Read>},
       {"readBuffer", Bind<ReadBuffer>},
+      {"reinstallFaultGuard", Bind<ReinstallFaultGuard>},
       {"readInto", Bind<ReadInto>},
       {"query", Bind<Query>},
       {"unlink", Bind<Unlink>},

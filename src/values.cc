@@ -1,6 +1,7 @@
 // Value conversions (values.h).
 #include "values.h"
 
+#include <cstdlib>
 #include <string>
 
 #include "state.h"
@@ -17,6 +18,14 @@ void ClearPending(napi_env env) {
     napi_get_and_clear_last_exception(env, &ignored);
   }
 }
+
+// Frees the memory of an external Buffer or ArrayBuffer when V8 collects it.
+void FreeOwned(napi_env, void* data, void*) { std::free(data); }
+
+// n bytes of memory of our own for a value V8 takes over: malloc reports a failure (nullptr)
+// where V8's own allocator would end the process ("Allocation failed" is fatal in V8), so a huge
+// value under a memory limit is ENOMEM for the caller, not a crash. Never nullptr for n == 0.
+void* AllocOwned(size_t n) { return std::malloc(n != 0 ? n : 1); }
 
 }  // namespace
 
@@ -140,29 +149,67 @@ napi_value NewBuffer(napi_env env, const char* data, size_t n) {
   return out;
 }
 
-napi_value NewBufferFor(napi_env env, size_t n, void** data) {
-  napi_value out;
-  if (napi_create_buffer(env, n, data, &out) != napi_ok) {
-    ClearPending(env);
+napi_value NewBufferFor(napi_env env, size_t n, void** data, bool* no_memory) {
+  *no_memory = false;
+  void* memory = AllocOwned(n);
+  if (memory == nullptr) {
+    *no_memory = true;
     return nullptr;
   }
-  return out;
+  napi_value out;
+  napi_status status = napi_create_external_buffer(env, n, memory, FreeOwned, nullptr, &out);
+  if (status == napi_ok) {
+    *data = memory;
+    return out;
+  }
+  std::free(memory);  // not handed over: the finalizer only runs for a value that was made
+  // A runtime that refuses external memory (V8 sandbox, Electron) gets V8's own allocation, which
+  // may still be fatal when memory is short: there is no other way to make a Buffer there.
+  if (status == napi_no_external_buffers_allowed && napi_create_buffer(env, n, data, &out) == napi_ok) return out;
+  ClearPending(env);
+  return nullptr;
 }
 
 napi_value NewTypedArray(napi_env env, napi_typedarray_type type, size_t element, const char* data,
-                         size_t bytes, void** out_data) {
+                         size_t bytes) {
   size_t count = bytes / element;
   void* memory = nullptr;
   napi_value ab, out;
-  // A buffer the caller reads into holds all the bytes (the engine copies a payload only into room
-  // for all of it); a copy holds the whole elements only.
-  if (napi_create_arraybuffer(env, data == nullptr ? bytes : count * element, &memory, &ab) != napi_ok ||
+  // A copy holds the whole elements only.
+  if (napi_create_arraybuffer(env, count * element, &memory, &ab) != napi_ok ||
       napi_create_typedarray(env, type, count, ab, 0, &out) != napi_ok) {
     ClearPending(env);
     return nullptr;
   }
-  if (data != nullptr && count != 0) std::memcpy(memory, data, count * element);
-  if (out_data != nullptr) *out_data = memory;
+  if (count != 0) std::memcpy(memory, data, count * element);
+  return out;
+}
+
+napi_value NewTypedArrayFor(napi_env env, napi_typedarray_type type, size_t element, size_t bytes, void** data,
+                            bool* no_memory) {
+  *no_memory = false;
+  void* memory = AllocOwned(bytes);
+  if (memory == nullptr) {
+    *no_memory = true;
+    return nullptr;
+  }
+  napi_value ab, out;
+  // The buffer holds all the bytes, since the engine copies a payload only into room for all of it.
+  napi_status status = napi_create_external_arraybuffer(env, memory, bytes, FreeOwned, nullptr, &ab);
+  if (status != napi_ok) {
+    std::free(memory);  // not handed over: the finalizer only runs for a value that was made
+    memory = nullptr;
+    // Where external memory is refused, V8's own allocation (see NewBufferFor).
+    if (status != napi_no_external_buffers_allowed || napi_create_arraybuffer(env, bytes, &memory, &ab) != napi_ok) {
+      ClearPending(env);
+      return nullptr;
+    }
+  }
+  if (napi_create_typedarray(env, type, bytes / element, ab, 0, &out) != napi_ok) {
+    ClearPending(env);
+    return nullptr;  // the ArrayBuffer, made, is V8's to collect (and free)
+  }
+  *data = memory;
   return out;
 }
 

@@ -48,12 +48,16 @@ bool StringToScratch(napi_env env, napi_value value, Scratch& scratch, size_t* l
 constexpr uint64_t kMaxStringBytes = INT_MAX;
 napi_value NewString(napi_env env, const char* data, size_t n);
 napi_value NewBuffer(napi_env env, const char* data, size_t n);
-// A new Buffer of n bytes for the caller to fill (*data points at them).
-napi_value NewBufferFor(napi_env env, size_t n, void** data);
-// A typed array of floor(bytes / element) elements holding a copy of data; when data is nullptr,
-// the caller fills its buffer (bytes long), which *out_data points at.
+// A new Buffer of n bytes for the caller to fill (*data points at them). Its memory comes from
+// malloc, so that running out is *no_memory (ENOMEM for the caller) rather than V8's fatal error.
+napi_value NewBufferFor(napi_env env, size_t n, void** data, bool* no_memory);
+// A typed array of floor(bytes / element) elements over a buffer of `bytes` bytes for the caller
+// to fill (*data points at them); memory as for NewBufferFor.
+napi_value NewTypedArrayFor(napi_env env, napi_typedarray_type type, size_t element, size_t bytes, void** data,
+                            bool* no_memory);
+// A typed array of floor(bytes / element) elements holding a copy of data (a small payload).
 napi_value NewTypedArray(napi_env env, napi_typedarray_type type, size_t element, const char* data,
-                         size_t bytes, void** out_data = nullptr);
+                         size_t bytes);
 
 }  // namespace lsm
 

@@ -128,6 +128,13 @@ int32_t lsm_fast_write(lsm_fast* fast, uint32_t type, const void* data, size_t l
 int64_t lsm_fast_read(lsm_fast* fast, uint32_t type, void* dst, size_t cap, uint32_t* flags);
 /* The flags byte (0..255), or LSM_FAST_SLOW. */
 int32_t lsm_fast_flags(lsm_fast* fast);
+/* Puts the fault guard's SIGBUS/SIGSEGV handlers back on top when another was installed over them
+ * (process.on('SIGBUS') in Node), so that a fault from a truncated segment is ERR_SHM_FAULT again
+ * and not an endless fault loop. Faults raised by the kernel keep going to the handlers found at
+ * the first install (the Go runtime's), signals sent with kill() to the newest one. The first call
+ * must come while the Go runtime's handlers are on top (the addon makes it when it loads, after a
+ * call into Go). 1: the handlers are on top; 0: there is no guard (LSM_NO_FAST_PATH, Windows). */
+int32_t lsm_fast_reinstall(void);
 
 /* A handle names an open stream, raw segment, queue or watch. It is non-zero (0 is never valid)
  * and below 2^LSM_HANDLE_BITS, so a JavaScript number holds it exactly. The low
