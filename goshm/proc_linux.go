@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"os"
 	"strconv"
+	"sync/atomic"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -53,6 +54,18 @@ const presenceBase = 1 << 40
 // would be announced on a file our peers do not use. unsupported reports an OS or file system
 // without OFD locks, where nobody can announce or ask.
 func (osImpl) announce(name string, mem []byte, tag uint32) (fd int, unsupported bool, err error) {
+	if held := presenceHeld.Add(1); held > presenceBudget {
+		presenceHeld.Add(-1)
+		return -1, false, &Error{Kind: KindOS, Segment: name, Syscall: "open", Errno: unix.EMFILE,
+			Msg: fmt.Sprintf("EMFILE: shared memory segment %q: this process already holds %d writable v2 streams and queues, "+
+				"each with one descriptor, the budget of half its limit on open files (ulimit -n); close some, or raise the limit",
+				name, presenceBudget)}
+	}
+	defer func() {
+		if err != nil || unsupported {
+			presenceHeld.Add(-1)
+		}
+	}()
 	fd, err = unix.Open(shmDir+name, unix.O_RDONLY|unix.O_NOFOLLOW|unix.O_CLOEXEC|unix.O_NONBLOCK, 0)
 	if err != nil {
 		return -1, false, osError(name, "open", err)
@@ -89,7 +102,25 @@ func (osImpl) announced(fd int, tag uint32) (held, known bool) {
 }
 
 // withdraw closes a descriptor made by announce, which drops its presence lock.
-func (osImpl) withdraw(fd int) { unix.Close(fd) }
+func (osImpl) withdraw(fd int) {
+	unix.Close(fd)
+	presenceHeld.Add(-1)
+}
+
+// Presence descriptors are budgeted like mappings (segment.go): at most half the process's limit
+// on open files (read once, after Node and the Go runtime have raised the soft limit to the hard
+// one), so that thousands of writers leave the rest of the process (V8, libuv, workers, sockets)
+// descriptors to work with: the open beyond it is EMFILE from that open, not a failure elsewhere.
+var (
+	presenceBudget = func() int64 {
+		var r unix.Rlimit
+		if unix.Getrlimit(unix.RLIMIT_NOFILE, &r) != nil || r.Cur == unix.RLIM_INFINITY || r.Cur/2 > 1<<30 {
+			return 1 << 30
+		}
+		return int64(r.Cur / 2)
+	}()
+	presenceHeld atomic.Int64
+)
 
 // procmapQuery is struct procmap_query of <linux/fs.h> (Linux 6.11): one mapping's file, asked of
 // /proc/self/maps by ioctl instead of by reading the whole text (~150 us in a Node process).
