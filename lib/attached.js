@@ -4,6 +4,7 @@
 const EventEmitter = require('events');
 const native = require('./native');
 const errors = require('./errors');
+const check = require('./validate');
 
 // An object collected without close() is closed here, which also removes a non-persistent segment.
 // Environments that end first (a terminated worker, process exit) are covered by the addon, which
@@ -119,6 +120,8 @@ class Attached extends EventEmitter {
     for (const id of this.#watches) native.watchRef(id, keepAlive);
   }
 }
+
+check.guardAccessors(Attached.prototype, isAttached, THIS);
 
 if (typeof Symbol.dispose === 'symbol') {
   Attached.prototype[Symbol.dispose] = function dispose() { this.close(); };

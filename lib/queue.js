@@ -32,7 +32,14 @@ function checkMessage(value) {
   if (typeof value !== 'string') check.checkView(value, 'value', MESSAGE);
 }
 
+// Whether an object is a queue of this module (a brand check, for the accessors): set below.
+let isQueue;
+
 class NodeSharedMemoryQueue extends Attached {
+  static {
+    isQueue = (obj) => obj !== null && typeof obj === 'object' && #capacity in obj;
+  }
+
   #capacity;
   #maxMessageSize;
   #bytes;
@@ -164,5 +171,7 @@ class NodeSharedMemoryQueue extends Attached {
     return watch(this, (h, pollMs) => native.queueWatchStart(h, pollMs, notify));
   }
 }
+
+check.guardAccessors(NodeSharedMemoryQueue.prototype, isQueue, 'a NodeSharedMemoryQueue');
 
 module.exports = { NodeSharedMemoryQueue };

@@ -165,6 +165,8 @@ class SharedMemory {
   }
 }
 
+check.guardAccessors(SharedMemory.prototype, (obj) => isSegment(obj), 'a SharedMemory');
+
 if (typeof Symbol.dispose === 'symbol') {
   SharedMemory.prototype[Symbol.dispose] = function dispose() { this.close(); };
 }

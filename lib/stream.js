@@ -14,11 +14,18 @@ const C = native.constants;
 const DEFAULT_NAME = '__node-sharedmemory$';
 const DEFAULT_SIZE = 65535;
 
+// Whether an object is a stream of this module (a brand check, for the accessors): set below.
+let isStream;
+
 class SharedMemoryStream extends Attached {
   #size;
   #layout;
   #persistent;
   #readOnly;
+
+  static {
+    isStream = (obj) => obj !== null && typeof obj === 'object' && #size in obj;
+  }
 
   constructor(isWriter, name = DEFAULT_NAME, size, persistent = true, options) {
     check.checkName(name);
@@ -241,6 +248,8 @@ function unlink(name) {
   check.checkName(name);
   native.unlink(name);
 }
+
+check.guardAccessors(SharedMemoryStream.prototype, isStream, 'a NodeSharedMemoryWriteStream or NodeSharedMemoryReadStream');
 
 module.exports = {
   NodeSharedMemoryWriteStream,

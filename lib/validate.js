@@ -4,7 +4,7 @@
 'use strict';
 const { types } = require('util');
 const { constants: C } = require('./native');
-const { invalidType, invalidValue, outOfRange, unreadable, detached } = require('./errors');
+const { invalidType, invalidValue, outOfRange, unreadable, detached, invalidThis } = require('./errors');
 
 // Public defaults of the options streams and queues share (index.d.ts documents them).
 const DEFAULT_LOCK_TIMEOUT_MS = 1000;
@@ -213,7 +213,25 @@ function elementSize(view) {
   return tag === undefined ? 1 : BYTES_PER_ELEMENT[tag] || 1;
 }
 
+// Wraps every getter of proto so that one called on a foreign object (taken off the prototype and
+// call()ed) is ERR_INVALID_THIS, like the methods, instead of V8's uncoded TypeError from a private
+// field. isMine is the class's own brand check (`#field in obj`).
+function guardAccessors(proto, isMine, what) {
+  for (const [key, d] of Object.entries(Object.getOwnPropertyDescriptors(proto))) {
+    if (typeof d.get !== 'function') continue;
+    const get = d.get;
+    Object.defineProperty(proto, key, {
+      ...d,
+      get: { [key]() {
+        if (!isMine(this)) throw invalidThis(what, this);
+        return get.call(this);
+      } }[key],
+    });
+  }
+}
+
 module.exports = {
+  guardAccessors,
   DEFAULT_LOCK_TIMEOUT_MS, DEFAULT_POLL_INTERVAL_MS, DEFAULT_MODE, LAYOUTS,
   checkName, checkSize, checkCount, checkBoolean, readOptions, checkLayout, checkMode,
   checkEngineTimes, checkWaitOptions, checkView, checkTypedArray, isDetachedView, elementSize,

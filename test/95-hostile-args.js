@@ -6,6 +6,7 @@
 // ERR_INVALID_THIS; `new SharedMemory()` is ERR_ILLEGAL_CONSTRUCTOR.
 'use strict';
 const assert = require('assert');
+const EventEmitter = require('events');
 const { api, useSegments, readSegment, segmentExists } = require('./helpers');
 
 const { NodeSharedMemoryWriteStream: Writer, NodeSharedMemoryReadStream: Reader, NodeSharedMemoryQueue: Queue, SharedMemory } = api;
@@ -195,6 +196,33 @@ describe('95 hostile arguments', () => {
       }
       assert.deepStrictEqual(wrong, []);
       assert.deepStrictEqual(readSegment(name), before);
+    });
+
+    it('every accessor of every class, read on a foreign object (or on an object of another class): TypeError ERR_INVALID_THIS', async () => {
+      const w = res.writer(res.name('accessors'), 64, true);
+      const q = res.track(new Queue(res.name('accessors-q'), 2, 8, false, true));
+      // For each class: a plain object, an object made from its prototype, a Proxy of a real object
+      // (private fields do not pass through), and a real object of another of the module's classes.
+      const cases = [[Writer.prototype, q], [Reader.prototype, q], [Queue.prototype, w], [SharedMemory.prototype, w]];
+      // The base that streams and queues share: its accessors (name, closed) are at home on both.
+      const shared = Object.getPrototypeOf(Queue.prototype);
+      const wrong = [];
+      for (const [proto, other] of cases) {
+        for (let p = proto; p !== EventEmitter.prototype && p !== Object.prototype; p = Object.getPrototypeOf(p)) {
+          for (const [key, d] of Object.entries(Object.getOwnPropertyDescriptors(p))) {
+            if (typeof d.get !== 'function') continue;
+            const objs = [{}, Object.create(proto), new Proxy(w, {})];
+            if (p !== shared) objs.push(other);
+            for (const obj of objs) {
+              const err = await failure(() => d.get.call(obj));
+              if (!(err instanceof TypeError) || err.code !== 'ERR_INVALID_THIS') {
+                wrong.push(`${proto.constructor.name}.${key} on ${obj === other ? 'another class' : 'a foreign object'}: ${err.name} ${err.code}: ${err.message}`);
+              }
+            }
+          }
+        }
+      }
+      assert.deepStrictEqual(wrong, []);
     });
 
     it('new SharedMemory() directly: TypeError ERR_ILLEGAL_CONSTRUCTOR naming the factories', () => {
