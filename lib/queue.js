@@ -162,7 +162,7 @@ class NodeSharedMemoryQueue extends Attached {
 
   /** Yields messages as they arrive (each dequeued by this consumer) until close(). */
   [Symbol.asyncIterator]() {
-    return untilClosed(() => this.dequeueWait());
+    return untilClosed(() => NodeSharedMemoryQueue.prototype.dequeueWait.call(this));
   }
 
   // An engine watcher on the count word: notify() runs after every enqueue or dequeue that may

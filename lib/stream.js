@@ -225,7 +225,7 @@ class NodeSharedMemoryReadStream extends SharedMemoryStream {
 
   /** Yields each new value (several quick writes may be seen as one: the last) until close(). */
   [Symbol.asyncIterator]() {
-    return untilClosed(() => this.waitForChange());
+    return untilClosed(() => NodeSharedMemoryReadStream.prototype.waitForChange.call(this));
   }
 
   #startChangeWatch() {

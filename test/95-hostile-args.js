@@ -222,6 +222,13 @@ describe('95 hostile arguments', () => {
           }
         }
       }
+      // The async iterators: their first next() rejects with the same code.
+      for (const proto of [Reader.prototype, Queue.prototype]) {
+        const err = await failure(() => proto[Symbol.asyncIterator].call({}).next());
+        if (!(err instanceof TypeError) || err.code !== 'ERR_INVALID_THIS') {
+          wrong.push(`${proto.constructor.name}[Symbol.asyncIterator]: ${err.name} ${err.code}: ${err.message}`);
+        }
+      }
       assert.deepStrictEqual(wrong, []);
     });
 
