@@ -98,6 +98,38 @@ function unreadable(argument, thrown) {
   return withCode(err, 'ERR_INVALID_ARG_VALUE');
 }
 
+// An options key the call does not take (a typo such as `lockTimeot` would otherwise be ignored
+// without a word): names the key, the nearest known one if it is close, and the keys taken.
+function unknownOption(key, keys) {
+  const near = nearest(key, keys);
+  const hint = near === undefined ? '' : `; did you mean options.${near}?`;
+  const err = new TypeError(`options.${key} is not an option here${hint} (the options are ${keys.join(', ')})`);
+  return withCode(err, 'ERR_INVALID_ARG_VALUE');
+}
+
+// The known key within two edits of key (case aside), if any.
+function nearest(key, keys) {
+  let best;
+  let bestDistance = 3;
+  for (const k of keys) {
+    const d = editDistance(key.toLowerCase(), k.toLowerCase());
+    if (d < bestDistance) [best, bestDistance] = [k, d];
+  }
+  return best;
+}
+
+function editDistance(a, b) {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) {
+      row[j] = Math.min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    prev = row;
+  }
+  return prev[b.length];
+}
+
 // A view whose ArrayBuffer was transferred (structuredClone, postMessage) or whose SharedMemory was
 // closed: it has no bytes left, and writing it would write an empty payload. Node's own code for a
 // detached buffer (web streams, TextDecoder) is ERR_INVALID_STATE.
@@ -192,7 +224,7 @@ function fromNative(className, code, message, segment, errno, syscall) {
 }
 
 module.exports = {
-  invalidType, invalidValue, outOfRange, unreadable, detached, invalidThis, privateConstructor,
+  invalidType, invalidValue, outOfRange, unreadable, unknownOption, detached, invalidThis, privateConstructor,
   closed, readOnly, messageTooLarge, detachedWhileWaiting,
   timeout, aborted,
   notBuilt, fromNative,

@@ -23,7 +23,17 @@ native.setErrorFactory(errors.fromNative);
 
 // process.exit() and an uncaught exception end the process without tearing this environment
 // down, so the addon's own cleanup would not run: close what is still open (removing
-// non-persistent segments) on 'exit', which both reach.
-process.on('exit', () => native.closeAll());
+// non-persistent segments) on 'exit', which both reach. One listener per thread, however often the
+// module is loaded again (test runners clear the require cache; each load is a new addon instance
+// with its own handles): every load adds its closeAll to the set that listener runs.
+const EXIT_HOOKS = Symbol.for('node-libsharedmemory.exitHooks');
+if (!Object.hasOwn(process, EXIT_HOOKS)) {
+  const hooks = new Set();
+  Object.defineProperty(process, EXIT_HOOKS, { value: hooks });
+  process.on('exit', () => {
+    for (const closeAll of hooks) closeAll();
+  });
+}
+process[EXIT_HOOKS].add(() => native.closeAll());
 
 module.exports = native;

@@ -15,9 +15,14 @@ const native = require('./native');
 const WARNING = { type: 'NodeSharedMemoryWarning', code: 'SHM_SIGBUS_LISTENER' };
 const FAULTS = new Set(['SIGBUS', 'SIGSEGV']);
 
+// One pair of listeners per process, however often the module is loaded again (test runners clear
+// the require cache): the guard they put back is the library's, shared by every load.
+const WATCHING = Symbol.for('node-libsharedmemory.signalListeners');
+
 function watchSignalListeners() {
   // Signal listeners of worker threads install nothing.
-  if (!isMainThread) return;
+  if (!isMainThread || Object.hasOwn(process, WATCHING)) return;
+  Object.defineProperty(process, WATCHING, { value: true });
   // 'newListener' comes before the listener is added (0: libuv is installing its handler now, Node's
   // own 'newListener' listener ran first); 'removeListener' after it is removed (0: SIG_DFL now).
   process.on('newListener', (event) => {

@@ -4,7 +4,7 @@
 'use strict';
 const { types } = require('util');
 const { constants: C } = require('./native');
-const { invalidType, invalidValue, outOfRange, unreadable, detached, invalidThis } = require('./errors');
+const { invalidType, invalidValue, outOfRange, unreadable, unknownOption, detached, invalidThis } = require('./errors');
 
 // Public defaults of the options streams and queues share (index.d.ts documents them).
 const DEFAULT_LOCK_TIMEOUT_MS = 1000;
@@ -57,7 +57,8 @@ function checkBoolean(value, argument) {
 /**
  * Reads the named options once each, into a plain object the checks then work on: a getter or Proxy
  * trap runs once, so what is checked is what is used, and an exception from it becomes a TypeError
- * naming the option (the caller's error as its cause).
+ * naming the option (the caller's error as its cause). An own key the call does not take is an
+ * ERR_INVALID_ARG_VALUE naming it, so that a typo is not ignored.
  * @param {unknown} options undefined or an object
  * @param {string[]} keys the options the caller takes
  */
@@ -65,6 +66,15 @@ function readOptions(options, keys) {
   const out = {};
   if (options === undefined) return out;
   if (options === null || typeof options !== 'object') throw invalidType('options', 'an object', options);
+  let own;
+  try {
+    own = Object.keys(options);
+  } catch (err) {
+    throw unreadable('options', err);
+  }
+  for (const key of own) {
+    if (!keys.includes(key)) throw unknownOption(key, keys);
+  }
   for (const key of keys) {
     try {
       out[key] = options[key];
