@@ -8,6 +8,7 @@
 #include <new>
 
 #include "src/state.h"
+#include "src/values.h"
 
 namespace {
 
@@ -26,6 +27,12 @@ napi_value SetErrorFactory(const Napi::CallbackInfo& info, lsm::State& state) {
 napi_value CloseAll(const Napi::CallbackInfo&, lsm::State& state) {
   state.ReleaseAll();
   return nullptr;
+}
+
+// reinstallFaultGuard() -> whether the fast path's fault handlers are on top of SIGBUS/SIGSEGV
+// (lib/signals.js calls it when process.on('SIGBUS') has installed libuv's over them).
+napi_value ReinstallFaultGuard(const Napi::CallbackInfo& info, lsm::State&) {
+  return lsm::Boolean(info.Env(), lsm_fast_reinstall() == 1);
 }
 
 void DeleteState(napi_env, void* data, void*) { delete static_cast<lsm::State*>(data); }
@@ -49,6 +56,7 @@ napi_value Init(napi_env env, napi_value exports) {
   methods.Add({
       {"setErrorFactory", lsm::Bind<SetErrorFactory>},
       {"closeAll", lsm::Bind<CloseAll>},
+      {"reinstallFaultGuard", lsm::Bind<ReinstallFaultGuard>},
   });
   lsm::RegisterStreams(methods);
   lsm::RegisterSegments(methods);

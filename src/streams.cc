@@ -325,12 +325,6 @@ napi_value Unlink(const Napi::CallbackInfo& info, State& state) {
   return nullptr;
 }
 
-// reinstallFaultGuard() -> whether the fast path's fault handlers are on top of SIGBUS/SIGSEGV
-// (lib/signals.js calls it when process.on('SIGBUS') has installed libuv's over them).
-napi_value ReinstallFaultGuard(const Napi::CallbackInfo& info, State&) {
-  return Boolean(info.Env(), lsm_fast_reinstall() == 1);
-}
-
 }  // namespace
 
 napi_value ReadValue(napi_env env, State& state, lsm_handle h, napi_value* error) {
@@ -349,7 +343,6 @@ void RegisterStreams(Methods& methods) {
       {"readFlags", Bind<ReadFlags>},
       {"read", Bind<Read>},
       {"readBuffer", Bind<ReadBuffer>},
-      {"reinstallFaultGuard", Bind<ReinstallFaultGuard>},
       {"readInto", Bind<ReadInto>},
       {"query", Bind<Query>},
       {"unlink", Bind<Unlink>},

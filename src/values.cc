@@ -19,13 +19,22 @@ void ClearPending(napi_env env) {
   }
 }
 
-// Frees the memory of an external Buffer or ArrayBuffer when V8 collects it.
-void FreeOwned(napi_env, void* data, void*) { std::free(data); }
-
-// n bytes of memory of our own for a value V8 takes over: malloc reports a failure (nullptr)
-// where V8's own allocator would end the process ("Allocation failed" is fatal in V8), so a huge
-// value under a memory limit is ENOMEM for the caller, not a crash. Never nullptr for n == 0.
-void* AllocOwned(size_t n) { return std::malloc(n != 0 ? n : 1); }
+// Whether n bytes can be had right now. V8 ends the process when it cannot allocate the memory of
+// a Buffer or ArrayBuffer ("Allocation failed" is fatal), so a large value is first asked of malloc,
+// which reports a failure: under a memory limit, a huge value is ENOMEM for the caller, not a
+// crash. The memory is given back at once and V8 allocates its own, so that the value is an
+// ordinary one that the garbage collector frees as soon as it is dropped (memory handed over as an
+// external buffer is freed only by a finalizer Node defers to a later turn of the event loop, so a
+// loop of large reads would pile it up until the process is killed). Small values are not asked:
+// the probe would cost more than the copy, and V8 itself would be out of memory anyway.
+bool CanAllocate(size_t n) {
+  constexpr size_t kProbeFrom = 8 * 1024 * 1024;
+  if (n < kProbeFrom) return true;
+  void* probe = std::malloc(n);
+  if (probe == nullptr) return false;
+  std::free(probe);
+  return true;
+}
 
 }  // namespace
 
@@ -150,24 +159,13 @@ napi_value NewBuffer(napi_env env, const char* data, size_t n) {
 }
 
 napi_value NewBufferFor(napi_env env, size_t n, void** data, bool* no_memory) {
-  *no_memory = false;
-  void* memory = AllocOwned(n);
-  if (memory == nullptr) {
-    *no_memory = true;
+  *no_memory = !CanAllocate(n);
+  napi_value out;
+  if (*no_memory || napi_create_buffer(env, n, data, &out) != napi_ok) {
+    ClearPending(env);
     return nullptr;
   }
-  napi_value out;
-  napi_status status = napi_create_external_buffer(env, n, memory, FreeOwned, nullptr, &out);
-  if (status == napi_ok) {
-    *data = memory;
-    return out;
-  }
-  std::free(memory);  // not handed over: the finalizer only runs for a value that was made
-  // A runtime that refuses external memory (V8 sandbox, Electron) gets V8's own allocation, which
-  // may still be fatal when memory is short: there is no other way to make a Buffer there.
-  if (status == napi_no_external_buffers_allowed && napi_create_buffer(env, n, data, &out) == napi_ok) return out;
-  ClearPending(env);
-  return nullptr;
+  return out;
 }
 
 napi_value NewTypedArray(napi_env env, napi_typedarray_type type, size_t element, const char* data,
@@ -187,29 +185,14 @@ napi_value NewTypedArray(napi_env env, napi_typedarray_type type, size_t element
 
 napi_value NewTypedArrayFor(napi_env env, napi_typedarray_type type, size_t element, size_t bytes, void** data,
                             bool* no_memory) {
-  *no_memory = false;
-  void* memory = AllocOwned(bytes);
-  if (memory == nullptr) {
-    *no_memory = true;
-    return nullptr;
-  }
+  *no_memory = !CanAllocate(bytes);
   napi_value ab, out;
   // The buffer holds all the bytes, since the engine copies a payload only into room for all of it.
-  napi_status status = napi_create_external_arraybuffer(env, memory, bytes, FreeOwned, nullptr, &ab);
-  if (status != napi_ok) {
-    std::free(memory);  // not handed over: the finalizer only runs for a value that was made
-    memory = nullptr;
-    // Where external memory is refused, V8's own allocation (see NewBufferFor).
-    if (status != napi_no_external_buffers_allowed || napi_create_arraybuffer(env, bytes, &memory, &ab) != napi_ok) {
-      ClearPending(env);
-      return nullptr;
-    }
-  }
-  if (napi_create_typedarray(env, type, bytes / element, ab, 0, &out) != napi_ok) {
+  if (*no_memory || napi_create_arraybuffer(env, bytes, data, &ab) != napi_ok ||
+      napi_create_typedarray(env, type, bytes / element, ab, 0, &out) != napi_ok) {
     ClearPending(env);
-    return nullptr;  // the ArrayBuffer, made, is V8's to collect (and free)
+    return nullptr;
   }
-  *data = memory;
   return out;
 }
 

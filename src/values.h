@@ -48,8 +48,9 @@ bool StringToScratch(napi_env env, napi_value value, Scratch& scratch, size_t* l
 constexpr uint64_t kMaxStringBytes = INT_MAX;
 napi_value NewString(napi_env env, const char* data, size_t n);
 napi_value NewBuffer(napi_env env, const char* data, size_t n);
-// A new Buffer of n bytes for the caller to fill (*data points at them). Its memory comes from
-// malloc, so that running out is *no_memory (ENOMEM for the caller) rather than V8's fatal error.
+// A new Buffer of n bytes for the caller to fill (*data points at them). A large one is first asked
+// of malloc (values.cc CanAllocate), so that running out is *no_memory (ENOMEM for the caller)
+// rather than V8's fatal error.
 napi_value NewBufferFor(napi_env env, size_t n, void** data, bool* no_memory);
 // A typed array of floor(bytes / element) elements over a buffer of `bytes` bytes for the caller
 // to fill (*data points at them); memory as for NewBufferFor.

@@ -79,3 +79,36 @@ describe('47 huge payloads under a memory limit', function () {
     });
   }
 });
+
+describe('47 large values are freed as soon as they are dropped', () => {
+  it('2000 reads of 1 MiB values (typed arrays and Buffers) in one synchronous loop keep the memory flat', function () {
+    this.timeout(60000);
+    const name = uniqueName('memflat');
+    // Values whose memory is freed only by a deferred finalizer pile up in a loop that never yields:
+    // 2000 × 2 MiB would be 4 GiB. The garbage collector frees V8's own memory at once.
+    const script = `
+      const lib = require(${JSON.stringify(path.join(__dirname, '..'))});
+      const w = new lib.NodeSharedMemoryWriteStream(${JSON.stringify(name)}, 2 << 20, false);
+      const r = new lib.NodeSharedMemoryReadStream(${JSON.stringify(name)});
+      w.writeDoubleArray(new Float64Array(131072));
+      const before = process.memoryUsage().rss;
+      let peak = before;
+      for (let i = 0; i < 2000; i++) {
+        r.readDoubleArray();
+        r.readBuffer();
+        if (i % 100 === 0) peak = Math.max(peak, process.memoryUsage().rss);
+      }
+      r.close(); w.close();
+      process.stdout.write(JSON.stringify({ growth: peak - before }));
+    `;
+    try {
+      const run = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 50000 });
+      assert.strictEqual(run.signal, null, `the child died of ${run.signal}`);
+      assert.strictEqual(run.status, 0, run.stderr);
+      const { growth } = JSON.parse(run.stdout);
+      assert.ok(growth < 512 << 20, `the resident size grew by ${(growth / 1048576).toFixed(0)} MiB`);
+    } finally {
+      removeSegment(name);
+    }
+  });
+});
