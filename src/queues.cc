@@ -74,8 +74,8 @@ napi_value CannotMake(napi_env env, State& state, int64_t bytes, const char* wha
 
 // A binary message of n bytes, more than the scratch buffer holds, taken straight into the Buffer
 // that is returned, made before the take: a Buffer that cannot be made leaves the message where it
-// is (and saves a copy). Its memory is malloc'd (values.h), so a message too large for the memory
-// left is ENOMEM, not V8's fatal out-of-memory.
+// is (and saves a copy). A large one is first asked of malloc (values.cc CanAllocate), so a message
+// too large for the memory left is ENOMEM, not V8's fatal out-of-memory.
 napi_value TakeIntoBuffer(napi_env env, State& state, lsm_handle h, int32_t peek, int64_t n) {
   for (;;) {
     void* data = nullptr;

@@ -175,9 +175,9 @@ napi_value ValueOfScratch(napi_env env, State& state, uint32_t flags, size_t n, 
 constexpr uint32_t kTypeBits = LSM_TYPE_STRING | LSM_TYPE_FLOAT | LSM_TYPE_DOUBLE | LSM_TYPE_BYTES;
 
 // A fresh Buffer (kind LSM_TYPE_BYTES) or typed array of n bytes that the payload is read into
-// directly: made before the read, so that a value that cannot be made changes nothing. Its memory
-// is malloc'd (values.h), so a payload too large for the memory left is ENOMEM, never V8's fatal
-// out-of-memory; and it is not staged through the scratch buffer, which would need twice the
+// directly: made before the read, so that a value that cannot be made changes nothing. A large one
+// is first asked of malloc (values.cc CanAllocate), so a payload too large for the memory left is
+// ENOMEM, not V8's fatal out-of-memory; and it is not staged through the scratch buffer, which would need twice the
 // payload's size. *again is set when a writer changed the payload's size, or (reading by the flags
 // byte, `as` 0) its type, since the first read: the caller starts over.
 napi_value ReadFresh(napi_env env, State& state, lsm_handle h, uint32_t type, uint32_t as, uint32_t kind, int64_t n,
