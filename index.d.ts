@@ -126,14 +126,26 @@ export class NodeSharedMemoryReadStream extends SharedMemoryStream implements As
   read(): Payload | null;
   /** Copies the payload into target; returns elements written (bytes for byte views). RangeError if it does not fit. */
   readInto(target: ArrayBufferView): number;
-  /** The revision moved since this reader last read (layout v2). */
+  /**
+   * The revision moved since this reader last read (layout v2). Reads that count: read*(),
+   * readInto(), the value of waitForChange() and each value of an async iterator; not the value of
+   * a 'change' event.
+   */
   hasNewData(): boolean;
-  /** Stores the revision of the value this reader last read into ack (layout v2). */
+  /** Stores the revision of the value this reader last read (see hasNewData) into ack (layout v2). */
   markAsRead(): void;
-  /** Resolves with the value once there is one this reader has not read (layout v2). */
+  /**
+   * Resolves with the current value at once if this reader has not read it (hasNewData()), else
+   * with the value of the first write after the call; every pending wait resolves on that write.
+   * The value counts as read (layout v2).
+   */
   waitForChange(options?: WaitOptions): Promise<Payload | null>;
-  /** Each new value until close(); quick writes may coalesce into the last. */
+  /**
+   * Each new value until close(); quick writes may coalesce into the last. Each iterator keeps its
+   * own place, so several loops on one reader each see each change; each value counts as read.
+   */
   [Symbol.asyncIterator](): AsyncIterator<Payload | null>;
+  /** Each new value; a listener's value does not count as this reader's read (hasNewData, markAsRead). */
   on(event: 'change', listener: (value: Payload | null) => void): this;
   on(event: 'close', listener: () => void): this;
   on(event: 'error', listener: (err: SharedMemoryError) => void): this;
