@@ -126,25 +126,43 @@ export class NodeSharedMemoryReadStream extends SharedMemoryStream implements As
   read(): Payload | null;
   /** Copies the payload into target; returns elements written (bytes for byte views). RangeError if it does not fit. */
   readInto(target: ArrayBufferView): number;
-  /** The revision moved since this reader last read (layout v2). */
+  /**
+   * The revision moved since this reader last read (layout v2). Reads that count: read*(),
+   * readInto(), the value of waitForChange() and each value of an async iterator; not the value of
+   * a 'change' event.
+   */
   hasNewData(): boolean;
-  /** Stores the revision of the value this reader last read into ack (layout v2). */
+  /** Stores the revision of the value this reader last read (see hasNewData) into ack (layout v2). */
   markAsRead(): void;
-  /** Resolves with the value once there is one this reader has not read (layout v2). */
+  /**
+   * Resolves with the current value at once if this reader has not read it (hasNewData()), else
+   * with the value of the first write after the call; every pending wait resolves on that write.
+   * The value counts as read (layout v2).
+   */
   waitForChange(options?: WaitOptions): Promise<Payload | null>;
-  /** Each new value until close(); quick writes may coalesce into the last. */
+  /**
+   * Each new value until close(); quick writes may coalesce into the last. Each iterator keeps its
+   * own place, so several loops on one reader each see each change; each value counts as read.
+   */
   [Symbol.asyncIterator](): AsyncIterator<Payload | null>;
+  /** Each new value; a listener's value does not count as this reader's read (hasNewData, markAsRead). */
   on(event: 'change', listener: (value: Payload | null) => void): this;
   on(event: 'close', listener: () => void): this;
   on(event: 'error', listener: (err: SharedMemoryError) => void): this;
   on(event: string | symbol, listener: (...args: any[]) => void): this;
 }
 
-export interface QueueOptions {
+/** How a queue returns messages: 'utf8' as strings, 'buffer' as Buffers. */
+export type QueueEncoding = 'utf8' | 'buffer';
+
+/** The type of the messages a queue of encoding E returns (string | Buffer when E is not known). */
+export type QueueMessage<E extends QueueEncoding> = E extends 'buffer' ? Buffer : string;
+
+export interface QueueOptions<E extends QueueEncoding = QueueEncoding> {
   /** 'v2' (libsharedmemory 2.x, locks, many producers and consumers) or 'v1' (1.x, one of each). */
   layout?: 'v2' | 'v1';
   /** 'utf8' (default): messages are returned as strings; 'buffer': as Buffers. */
-  encoding?: 'utf8' | 'buffer';
+  encoding?: E;
   /** Permission bits of a queue this object creates; default 0o600. */
   mode?: number;
   /** Milliseconds to wait for a v2 lock; default 1000. */
@@ -159,14 +177,12 @@ export interface QueueOptions {
   allowForeignOwner?: boolean;
 }
 
-/** libsharedmemory's SharedMemoryQueue: a bounded FIFO of messages shared across processes. */
-export class NodeSharedMemoryQueue<T extends string | Buffer = string> extends EventEmitter implements AsyncIterable<T> {
-  /**
-   * isWriter true (default) creates the queue, or attaches to an existing one whose header matches;
-   * false opens an existing queue (capacity and maxMessageSize may then be omitted).
-   */
-  constructor(name: string, capacity?: number, maxMessageSize?: number, persistent?: boolean, isWriter?: boolean,
-    options?: QueueOptions);
+/**
+ * libsharedmemory's SharedMemoryQueue: a bounded FIFO of messages shared across processes. T is the
+ * type of the messages it returns, which its encoding decides (a declaration merged with the value
+ * below, whose constructor infers T from options.encoding).
+ */
+export interface NodeSharedMemoryQueue<T extends string | Buffer = string> extends EventEmitter, AsyncIterable<T> {
   readonly name: string;
   readonly capacity: number;
   readonly maxMessageSize: number;
@@ -195,6 +211,23 @@ export class NodeSharedMemoryQueue<T extends string | Buffer = string> extends E
   close(): void;
   [Symbol.dispose](): void;
 }
+
+export interface NodeSharedMemoryQueueConstructor {
+  /**
+   * isWriter true (default) creates the queue, or attaches to an existing one whose header matches;
+   * false opens an existing queue (capacity and maxMessageSize may then be omitted). The messages
+   * are strings, or Buffers with `{ encoding: 'buffer' }` (E is inferred from it).
+   */
+  new <E extends QueueEncoding = 'utf8'>(name: string, capacity?: number, maxMessageSize?: number, persistent?: boolean,
+    isWriter?: boolean, options?: QueueOptions<E>): NodeSharedMemoryQueue<QueueMessage<E>>;
+  readonly prototype: NodeSharedMemoryQueue<string | Buffer>;
+}
+
+/**
+ * A class at run time (`instanceof`, `extends`); typed as a constructor so that the messages' type
+ * follows `options.encoding`, which a class constructor cannot express.
+ */
+export const NodeSharedMemoryQueue: NodeSharedMemoryQueueConstructor;
 
 export interface SharedMemoryCreateOptions {
   /** Permission bits of a created segment; default 0o600. */

@@ -210,22 +210,23 @@ class NodeSharedMemoryReadStream extends SharedMemoryStream {
   }
 
   /**
-   * Resolves with the current value once there is one this reader has not read: at once if
-   * hasNewData(), otherwise at the next write (layout v2).
+   * Resolves with the current value (which then counts as read) at once if this reader has not
+   * read it (hasNewData()), otherwise once the revision moves from the one it has when the wait
+   * begins: every pending wait resolves on the same write (layout v2).
    */
   waitForChange(options) {
     const { timeout, signal } = check.checkWaitOptions(options);
     handleOf(this);
-    return waitUntil({
-      owner: this, timeout, signal,
-      test: () => (this.hasNewData() ? { done: true, value: this.read() } : { done: false }),
-      subscribe: (notify) => watch(this, (h, pollMs) => native.watchStart(h, C.FIELD_REVISION, pollMs, notify)),
-    });
+    return nextChange(this, undefined, timeout, signal);
   }
 
-  /** Yields each new value (several quick writes may be seen as one: the last) until close(). */
+  /**
+   * Yields each new value (several quick writes may be seen as one: the last) until close(). Each
+   * iterator keeps its own place, so several loops on one reader each see each change.
+   */
   [Symbol.asyncIterator]() {
-    return untilClosed(() => NodeSharedMemoryReadStream.prototype.waitForChange.call(this));
+    let since; // the revision of the value this iterator last yielded
+    return untilClosed(() => nextChange(this, since, undefined, undefined, (revision) => { since = revision; }));
   }
 
   #startChangeWatch() {
@@ -233,14 +234,45 @@ class NodeSharedMemoryReadStream extends SharedMemoryStream {
       native.changeWatchStart(h, pollMs, (err, value) => this.#onChange(err, value)));
   }
 
-  // The change watch brings the new value, read by the addon once per revision (so it counts as
-  // this reader's read), or the error that read met. A call already queued when the stream closed
-  // or lost its last listener has nobody to tell.
+  // The change watch brings the new value, read by the addon once per revision (a read that does
+  // not count as this reader's: listeners take nothing from the waits, iterators and reads), or the
+  // error that read met. A call already queued when the stream closed or lost its last listener has
+  // nobody to tell.
   #onChange(err, value) {
     if (this.closed || this.listenerCount('change') === 0) return;
     if (err) this.emit('error', err);
     else this.emit('change', value);
   }
+}
+
+// The wait behind waitForChange() and each step of an iterator. Without `since` it resolves at once
+// if the reader has not read the current value, and otherwise takes the revision of that moment as
+// its own baseline; with `since` (an iterator's last value), once the revision differs from it. Its
+// own baseline, not the reader's state, is what lets each of several pending waits and iterators
+// see the same write. The value is read when it resolves, which counts as the reader's read;
+// onRead gets that read's revision. Called with any `this`: handleOf() refuses a foreign one.
+function nextChange(reader, since, timeout, signal, onRead) {
+  let baseline = since;
+  return waitUntil({
+    owner: reader, timeout, signal,
+    test: () => {
+      const h = handleOf(reader);
+      const revision = native.query(h, C.QUERY_REVISION);
+      if (baseline === undefined) {
+        // Read before hasNewData(): a write in between makes that true, so nothing is skipped.
+        if (native.query(h, C.QUERY_HAS_NEW_DATA) !== 1) {
+          baseline = revision;
+          return { done: false };
+        }
+      } else if (revision === baseline) {
+        return { done: false };
+      }
+      const value = native.read(h);
+      if (onRead) onRead(native.query(h, C.QUERY_SEEN));
+      return { done: true, value };
+    },
+    subscribe: (notify) => watch(reader, (h, pollMs) => native.watchStart(h, C.FIELD_REVISION, pollMs, notify)),
+  });
 }
 
 /** Removes a segment's name; processes that have it mapped keep their mapping. */

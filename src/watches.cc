@@ -75,16 +75,22 @@ void CallBack(napi_env env, napi_value callback, size_t argc, napi_value* argv) 
 // notified revision can lag the one a read already covered (the watcher loads the word, a write
 // and our read happen, then its call arrives), so the read's own revision decides; the notified
 // one only spares the read when it shows nothing new.
+//
+// The read is not the reader's: its state (what hasNewData(), markAsRead() and the waits go by) is
+// put back before the listeners run, so that listening takes no value away from a wait, an
+// iterator or the application's own reads. The watch keeps its own place (delivered) instead.
 void DeliverChange(napi_env env, napi_value callback, Watch* w, uint32_t revision) {
   bool ended = w->ended.load(std::memory_order_acquire);
   if (revision == w->delivered && !ended) return;
   State& state = *w->state;
+  StreamRoom::ReaderMark mark = state.streams.Mark(w->stream);
   napi_value args[2] = {Undefined(env), nullptr};
   args[1] = ReadValue(env, state, w->stream, &args[0]);
   if (args[1] == nullptr) {
     args[1] = Undefined(env);
   } else {
     int64_t seen = state.streams.Seen(w->stream, &state.err);
+    StreamRoom::Restore(mark);
     if (seen < 0 || static_cast<uint32_t>(seen) == w->delivered) return;
     w->delivered = static_cast<uint32_t>(seen);
   }

@@ -42,7 +42,7 @@ const p: string | undefined = q.peek();
 const size: number = q.size + q.capacity + q.maxMessageSize;
 const waited: Promise<string> = q.dequeueWait({ timeout: 5 });
 const put: Promise<void> = q.enqueueWait('x');
-const bq = new NodeSharedMemoryQueue<Buffer>('types-b', 8, 64, false, true, { encoding: 'buffer' });
+const bq = new NodeSharedMemoryQueue('types-b', 8, 64, false, true, { encoding: 'buffer' });
 const bm: Buffer | undefined = bq.dequeue();
 // @ts-expect-error numbers are not messages
 q.enqueue(42);
