@@ -184,16 +184,18 @@ class NodeSharedMemoryReadStream extends SharedMemoryStream {
   readInto(target) {
     check.checkView(target, 'target');
     const h = handleOf(this);
+    // By the view's internal type, not its (replaceable) BYTES_PER_ELEMENT property. The engine
+    // copies whole elements only, so a payload ending in part of one leaves that element as it was.
+    const unit = check.elementSize(target);
     let bytes;
     try {
-      bytes = native.readInto(h, target);
+      bytes = native.readInto(h, target, unit);
     } catch (err) {
       // The addon's "target is too small" concerns this segment too, but names none.
       if (err.segment === undefined) err.segment = this.name;
       throw err;
     }
-    // By the view's internal type, not its (replaceable) BYTES_PER_ELEMENT property.
-    return Math.floor(bytes / check.elementSize(target));
+    return Math.floor(bytes / unit);
   }
 
   /** Whether the revision moved since this reader last read (layout v2). */

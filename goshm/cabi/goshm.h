@@ -124,8 +124,8 @@ typedef struct lsm_fast {
 
 /* 0: written; LSM_FAST_SLOW: use lsm_stream_write. */
 int32_t lsm_fast_write(lsm_fast* fast, uint32_t type, const void* data, size_t len);
-/* As lsm_stream_read (payload size, copy only if it fits), or LSM_FAST_SLOW. */
-int64_t lsm_fast_read(lsm_fast* fast, uint32_t type, void* dst, size_t cap, uint32_t* flags);
+/* As lsm_stream_read (payload size, copy only whole units, only if it fits), or LSM_FAST_SLOW. */
+int64_t lsm_fast_read(lsm_fast* fast, uint32_t type, void* dst, size_t cap, uint32_t unit, uint32_t* flags);
 /* The flags byte (0..255), or LSM_FAST_SLOW. */
 int32_t lsm_fast_flags(lsm_fast* fast);
 /* Puts the fault guard's SIGBUS/SIGSEGV handlers back on top when another was installed over them
@@ -158,8 +158,10 @@ int32_t lsm_stream_write(lsm_handle handle, uint32_t type, void* data, size_t le
 /* Returns the payload size in bytes and stores the flags byte; copies into dst only when the
  * payload fits in cap bytes, so a caller whose buffer is too small grows it and calls again. type
  * places the payload in layout v0, which puts types apart (the original's readFloatArray reads
- * at the float position whatever was written); 0 means the type the flags byte names. */
-int64_t lsm_stream_read(lsm_handle handle, uint32_t type, void* dst, size_t cap, uint32_t* flags,
+ * at the float position whatever was written); 0 means the type the flags byte names. unit (a
+ * power of two, 1 for bytes) is the element size of dst: only the payload's whole elements are
+ * copied, and a trailing part of one leaves dst as it was. */
+int64_t lsm_stream_read(lsm_handle handle, uint32_t type, void* dst, size_t cap, uint32_t unit, uint32_t* flags,
                         lsm_error* err);
 /* Returns the flags byte (0..255). */
 int32_t lsm_stream_flags(lsm_handle handle, lsm_error* err);

@@ -103,10 +103,10 @@ func lsm_stream_write(h C.lsm_handle, typ C.uint32_t, data unsafe.Pointer, n C.s
 }
 
 //export lsm_stream_read
-func lsm_stream_read(h C.lsm_handle, typ C.uint32_t, dst unsafe.Pointer, capacity C.size_t, flags *C.uint32_t,
-	e *C.lsm_error) C.int64_t {
+func lsm_stream_read(h C.lsm_handle, typ C.uint32_t, dst unsafe.Pointer, capacity C.size_t, unit C.uint32_t,
+	flags *C.uint32_t, e *C.lsm_error) C.int64_t {
 	return call(&streams, h, e, func(s *stream) (C.int64_t, error) {
-		n, f, err := s.Read(uint8(typ), bytesOf(dst, capacity))
+		n, f, err := s.ReadWhole(uint8(typ), bytesOf(dst, capacity), int(unit))
 		*flags = C.uint32_t(f)
 		return C.int64_t(n), err
 	})
