@@ -27,6 +27,7 @@ type Stream struct {
 	layout      Layout
 	lockTimeout time.Duration
 	presence    *presence // nil for a read-only mapping, which never takes the lock
+	stale       stalePolicy
 
 	reader *ReaderState // &own, or memory shared with a caller (ShareReaderState)
 	own    ReaderState
@@ -282,7 +283,7 @@ func (s *Stream) ReadWhole(typ uint8, dst []byte, unit int) (n int, flags uint8,
 func (s *Stream) readV2(dst []byte, unit int) (n int, flags uint8, err error) {
 	mem := s.mem
 	rev, lock := s.word(V2Revision), s.lockWord()
-	var wt waiter
+	wt := waiter{stale: s.staleRule()}
 	for {
 		r := atomic.LoadUint32(rev)
 		if holder := atomic.LoadUint32(lock); holder != 0 {
@@ -292,6 +293,9 @@ func (s *Stream) readV2(dst []byte, unit int) (n int, flags uint8, err error) {
 				return 0, 0, s.lockTimeoutError(holder)
 			}
 			if takeOver && s.takeOver(holder) {
+				if wt.staleFired {
+					s.stale.broken = holder
+				}
 				s.unlock()
 			}
 			continue

@@ -322,6 +322,21 @@ napi_value Query(const Napi::CallbackInfo& info, State& state) {
   return Number(info.Env(), static_cast<double>(v));
 }
 
+// breakLock(handle, force) -> the lock word broken, 0 when the lock was free.
+napi_value BreakLock(const Napi::CallbackInfo& info, State& state) {
+  int64_t v = lsm_stream_break_lock(HandleArg(info), BoolArg(info.Env(), info[1]) ? 1 : 0, &state.err);
+  if (v < 0) return state.ThrowEngine(info.Env());
+  return Number(info.Env(), static_cast<double>(v));
+}
+
+// staleLock(handle, ms): the stale-lock rule, 0 off.
+napi_value StaleLock(const Napi::CallbackInfo& info, State& state) {
+  if (lsm_stream_stale_lock(HandleArg(info), U32Arg(info.Env(), info[1]), &state.err) < 0) {
+    return state.ThrowEngine(info.Env());
+  }
+  return nullptr;
+}
+
 napi_value Unlink(const Napi::CallbackInfo& info, State& state) {
   std::string name;
   StringArg(info.Env(), info[0], &name);
@@ -349,6 +364,8 @@ void RegisterStreams(Methods& methods) {
       {"readBuffer", Bind<ReadBuffer>},
       {"readInto", Bind<ReadInto>},
       {"query", Bind<Query>},
+      {"streamBreakLock", Bind<BreakLock>},
+      {"streamStaleLock", Bind<StaleLock>},
       {"unlink", Bind<Unlink>},
   });
 }
