@@ -24,10 +24,6 @@ function checkStaleLockTimeout(value, lockTimeout) {
   return value;
 }
 
-function holderText(holder) {
-  return holder === 1 ? 'a libsharedmemory peer (lock word 1)' : `process ${holder}`;
-}
-
 /**
  * Reports that the stale-lock rule took `lock` ('write', 'producer' or 'consumer') over from
  * `holder`: a 'lockBroken' event on the owner, or a process warning when nobody listens. On the
@@ -41,7 +37,7 @@ function reportLockBroken(owner, lock, holder, staleLockTimeout) {
       return;
     }
     process.emitWarning(
-      `the ${lock} lock of shared memory segment ${JSON.stringify(owner.name)} was held by ${holderText(holder)} ` +
+      `the ${lock} lock of shared memory segment ${JSON.stringify(owner.name)} was held (lock word ${holder}: 1 is a libsharedmemory peer, otherwise a process id) ` +
       `with no progress for ${staleLockTimeout} ms and was taken over (options.staleLockTimeout); ` +
       'what the holder was writing was discarded',
       { type: 'LockBrokenWarning', code: 'ERR_SHM_LOCK_BROKEN' });
