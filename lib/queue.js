@@ -76,7 +76,7 @@ class NodeSharedMemoryQueue extends Attached {
    * @param {boolean} [persistent] default true; false removes the segment on close
    * @param {boolean} [isWriter] default true: create the queue (or attach to an existing one);
    *   false: open an existing queue. Both can enqueue and dequeue.
-   * @param {{layout?: 'v2'|'v1', encoding?: 'utf8'|'buffer', mode?: number, lockTimeout?: number, pollInterval?: number, allowForeignOwner?: boolean}} [options]
+   * @param {{layout?: 'v2'|'v1', encoding?: 'utf8'|'buffer', mode?: number, lockTimeout?: number, staleLockTimeout?: number, pollInterval?: number, allowForeignOwner?: boolean}} [options]
    */
   constructor(name, capacity, maxMessageSize, persistent = true, isWriter = true, options) {
     check.checkName(name);

@@ -111,7 +111,7 @@ class NodeSharedMemoryWriteStream extends SharedMemoryStream {
    * @param {string} [name] default "__node-sharedmemory$"
    * @param {number} [size] bytes of the whole segment, header included; default 65535
    * @param {boolean} [persistent] default true; false removes the segment on close
-   * @param {{layout?: 'v2'|'v1'|'v0', mode?: number, lockTimeout?: number, pollInterval?: number, allowForeignOwner?: boolean}} [options]
+   * @param {{layout?: 'v2'|'v1'|'v0', mode?: number, lockTimeout?: number, staleLockTimeout?: number, pollInterval?: number, allowForeignOwner?: boolean}} [options]
    */
   constructor(name, size, persistent, options) {
     super(true, name, size, persistent, options);
@@ -167,7 +167,7 @@ class NodeSharedMemoryReadStream extends SharedMemoryStream {
    * @param {string} [name] default "__node-sharedmemory$"
    * @param {number} [size] bytes to map; default the segment's real size
    * @param {boolean} [persistent] default true; false removes the segment on close
-   * @param {{layout?: 'v2'|'v1'|'v0', lockTimeout?: number, pollInterval?: number, readOnly?: boolean}} [options]
+   * @param {{layout?: 'v2'|'v1'|'v0', lockTimeout?: number, staleLockTimeout?: number, pollInterval?: number, readOnly?: boolean}} [options]
    */
   constructor(name, size, persistent, options) {
     super(false, name, size, persistent, options);
