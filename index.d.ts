@@ -31,6 +31,32 @@ export interface StreamOptions {
   lockTimeout?: number;
   /** Milliseconds: bounds how late a change by a peer that wakes nobody is noticed; default 2. */
   pollInterval?: number;
+  /**
+   * Opt-in, layout v2: milliseconds (below lockTimeout) after which a wait takes the lock over from
+   * a holder whose lock word and the revision have not changed (a libsharedmemory peer that died
+   * holding it stores 1, which otherwise only times out), unless the holder is known alive. Each
+   * takeover is reported: a 'lockBroken' event, or a process warning when nobody listens. Off by default.
+   */
+  staleLockTimeout?: number;
+}
+
+/** What the staleLockTimeout rule took over ('lockBroken' event). */
+export interface LockBrokenInfo {
+  /** 'write' (a stream's lock), 'producer' or 'consumer' (a queue's). */
+  lock: 'write' | 'producer' | 'consumer';
+  /** The lock word taken over: 1 for a libsharedmemory peer, otherwise a process id. */
+  holder: number;
+  staleLockTimeout: number;
+}
+
+export interface BreakLockOptions {
+  /** Break the lock even when its holder is a process known to be alive (its operation is torn and repaired). */
+  force?: boolean;
+}
+
+export interface QueueBreakLockOptions extends BreakLockOptions {
+  /** The lock(s) to break; default 'both'. */
+  lock?: 'producer' | 'consumer' | 'both';
 }
 
 export interface ReadStreamOptions extends StreamOptions {
@@ -62,7 +88,7 @@ export interface WriteStreamOptions extends StreamOptions {
 
 /** Errors from the OS or the engine carry a code to switch on. */
 export interface SharedMemoryError extends Error {
-  /** 'ENOENT', 'EACCES', 'EPERM', 'ENOSPC', 'ENOMEM', … or ERR_SHM_CLOSED, ERR_SHM_LAYOUT, ERR_SHM_SIZE, ERR_SHM_TOO_LARGE, ERR_SHM_LOCK_TIMEOUT, ERR_SHM_FAULT, ERR_SHM_UNSUPPORTED, ERR_SHM_READ_ONLY, ERR_SHM_TIMEOUT, or Node's ERR_INVALID_ARG_TYPE, ERR_INVALID_ARG_VALUE, ERR_OUT_OF_RANGE, ERR_INVALID_STATE, ERR_INVALID_THIS, ERR_ILLEGAL_CONSTRUCTOR, ABORT_ERR (README, Errors) */
+  /** 'ENOENT', 'EACCES', 'EPERM', 'ENOSPC', 'ENOMEM', … or ERR_SHM_CLOSED, ERR_SHM_LAYOUT, ERR_SHM_SIZE, ERR_SHM_TOO_LARGE, ERR_SHM_LOCK_TIMEOUT, ERR_SHM_LOCK_HELD, ERR_SHM_FAULT, ERR_SHM_UNSUPPORTED, ERR_SHM_READ_ONLY, ERR_SHM_TIMEOUT, or Node's ERR_INVALID_ARG_TYPE, ERR_INVALID_ARG_VALUE, ERR_OUT_OF_RANGE, ERR_INVALID_STATE, ERR_INVALID_THIS, ERR_ILLEGAL_CONSTRUCTOR, ABORT_ERR (README, Errors) */
   code: string;
   /** The segment concerned. */
   segment?: string;
@@ -88,6 +114,16 @@ declare class SharedMemoryStream extends EventEmitter {
   readonly revision: number;
   /** The flags byte: kMemoryChanged toggled by each write, plus the payload's type bit. */
   readFlags(): number;
+  /**
+   * Takes the v2 lock over from whoever holds it (a libsharedmemory peer that died holding it),
+   * repairs the value (empty, no type bit) and releases it. Returns the lock word broken, or false
+   * when the lock was free. ERR_SHM_LOCK_HELD for a holder known alive unless force; ERR_SHM_READ_ONLY
+   * on a read-only mapping; ERR_SHM_UNSUPPORTED on v1/v0.
+   */
+  breakLock(options?: BreakLockOptions): number | false;
+  on(event: 'lockBroken', listener: (info: LockBrokenInfo) => void): this;
+  on(event: 'close', listener: () => void): this;
+  on(event: string | symbol, listener: (...args: any[]) => void): this;
   /** Lets the process exit while this stream watches. */
   unref(): this;
   /** Undoes unref(). */
@@ -147,6 +183,7 @@ export class NodeSharedMemoryReadStream extends SharedMemoryStream implements As
   [Symbol.asyncIterator](): AsyncIterator<Payload | null>;
   /** Each new value; a listener's value does not count as this reader's read (hasNewData, markAsRead). */
   on(event: 'change', listener: (value: Payload | null) => void): this;
+  on(event: 'lockBroken', listener: (info: LockBrokenInfo) => void): this;
   on(event: 'close', listener: () => void): this;
   on(event: 'error', listener: (err: SharedMemoryError) => void): this;
   on(event: string | symbol, listener: (...args: any[]) => void): this;
@@ -169,6 +206,8 @@ export interface QueueOptions<E extends QueueEncoding = QueueEncoding> {
   lockTimeout?: number;
   /** Milliseconds: bounds how late a peer that wakes nobody is noticed by a wait; default 2. */
   pollInterval?: number;
+  /** As for streams (StreamOptions.staleLockTimeout), for the producer and consumer locks of layout v2. */
+  staleLockTimeout?: number;
   /**
    * Attach (either end, writer or not) even when the existing segment belongs to another user. Default false: such a segment
    * (e.g. one a local user made first, mode 0666, to read what is written and inject values) is
@@ -206,6 +245,15 @@ export interface NodeSharedMemoryQueue<T extends string | Buffer = string> exten
   /** Resolves with the oldest message, waiting while the queue is empty. */
   dequeueWait(options?: WaitOptions): Promise<T>;
   [Symbol.asyncIterator](): AsyncIterator<T>;
+  /**
+   * Takes the v2 lock(s) over from whoever holds them (a libsharedmemory peer that died holding
+   * one), repairs the indices and count, and releases them. Each field: the lock word broken, or
+   * false (free, or not asked for). ERR_SHM_LOCK_HELD for a holder known alive unless force.
+   */
+  breakLock(options?: QueueBreakLockOptions): { producer: number | false; consumer: number | false };
+  on(event: 'lockBroken', listener: (info: LockBrokenInfo) => void): this;
+  on(event: 'close', listener: () => void): this;
+  on(event: string | symbol, listener: (...args: any[]) => void): this;
   unref(): this;
   ref(): this;
   close(): void;

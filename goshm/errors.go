@@ -25,6 +25,7 @@ const (
 	KindFault       Kind = 8  // the mapping faulted (segment truncated or removed under us)
 	KindInternal    Kind = 9  // a recovered panic: a bug in the engine
 	KindUnsupported Kind = 10 // the operation needs a layout (or platform) feature the segment lacks
+	KindLockHeld    Kind = 11 // BreakLock refused: the holder is a process known to be alive
 )
 
 // Error is the only error type the engine returns.
@@ -72,6 +73,8 @@ func (e *Error) Code() string {
 		return "ERR_SHM_FAULT"
 	case KindUnsupported:
 		return "ERR_SHM_UNSUPPORTED"
+	case KindLockHeld:
+		return "ERR_SHM_LOCK_HELD"
 	default:
 		return "ERR_SHM_INTERNAL"
 	}

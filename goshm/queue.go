@@ -90,7 +90,9 @@ type Queue struct {
 	maxMsg      uint32
 	slotSize    int
 	lockTimeout time.Duration
-	presence    *presence // v2: how this queue's locks are judged (lock.go)
+	presence    *presence     // v2: how this queue's locks are judged (lock.go)
+	staleAfter  time.Duration // the stale rule (queue_lock.go); 0: off
+	staleBroken [2]uint32     // holders it took the producer and consumer locks over from, until asked
 	watchers    watchSet
 }
 

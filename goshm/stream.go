@@ -27,6 +27,7 @@ type Stream struct {
 	layout      Layout
 	lockTimeout time.Duration
 	presence    *presence // nil for a read-only mapping, which never takes the lock
+	stale       stalePolicy
 
 	reader *ReaderState // &own, or memory shared with a caller (ShareReaderState)
 	own    ReaderState
@@ -236,12 +237,22 @@ func (s *Stream) repair() {
 // and reads again. typ only matters for layout v0, where it decides where the payload sits; 0
 // there means the type in the flags byte.
 func (s *Stream) Read(typ uint8, dst []byte) (n int, flags uint8, err error) {
+	return s.ReadWhole(typ, dst, 1)
+}
+
+// ReadWhole is Read into an array of unit-byte elements: of a payload that fits, only the whole
+// elements are copied (the first n - n%unit bytes), so that a payload that ends in part of an
+// element leaves the rest of dst as it was. n is still the payload's size in bytes.
+func (s *Stream) ReadWhole(typ uint8, dst []byte, unit int) (n int, flags uint8, err error) {
 	defer recoverFault(s.seg.name, &err, debug.SetPanicOnFault(true))
 	if s.mem == nil {
 		return 0, 0, s.closedError()
 	}
+	if unit < 1 {
+		unit = 1
+	}
 	if s.layout == LayoutV2 {
-		return s.readV2(dst)
+		return s.readV2(dst, unit)
 	}
 	mem := s.mem
 	if typ == 0 {
@@ -258,7 +269,7 @@ func (s *Stream) Read(typ uint8, dst []byte) (n int, flags uint8, err error) {
 		return 0, 0, s.layoutError(size, dataAt)
 	}
 	if int(size) <= len(dst) {
-		copyCached(dst, mem[dataAt:dataAt+int(size)])
+		copyCached(dst, mem[dataAt:dataAt+wholeUnits(int(size), unit)])
 	}
 	return int(size), mem[0], nil
 }
@@ -269,10 +280,10 @@ func (s *Stream) Read(typ uint8, dst []byte) (n int, flags uint8, err error) {
 // a copy that overlapped any part of a write fails the check and is retried. A C++ reader holding
 // the lock around its own copy only makes us retry. Readers therefore never block writers or each
 // other, and never return a torn payload.
-func (s *Stream) readV2(dst []byte) (n int, flags uint8, err error) {
+func (s *Stream) readV2(dst []byte, unit int) (n int, flags uint8, err error) {
 	mem := s.mem
 	rev, lock := s.word(V2Revision), s.lockWord()
-	var wt waiter
+	wt := waiter{stale: s.staleRule()}
 	for {
 		r := atomic.LoadUint32(rev)
 		if holder := atomic.LoadUint32(lock); holder != 0 {
@@ -282,6 +293,9 @@ func (s *Stream) readV2(dst []byte) (n int, flags uint8, err error) {
 				return 0, 0, s.lockTimeoutError(holder)
 			}
 			if takeOver && s.takeOver(holder) {
+				if wt.staleFired {
+					s.stale.broken = holder
+				}
 				s.unlock()
 			}
 			continue
@@ -290,7 +304,7 @@ func (s *Stream) readV2(dst []byte) (n int, flags uint8, err error) {
 		size := getU32(mem[V2Size:])
 		valid := int64(size) <= int64(len(mem)-V2Data)
 		if valid && int(size) <= len(dst) {
-			copyCached(dst, mem[V2Data:V2Data+int(size)])
+			copyCached(dst, mem[V2Data:V2Data+wholeUnits(int(size), unit)])
 		}
 		loadFence()
 		if atomic.LoadUint32(lock) == 0 && atomic.LoadUint32(rev) == r {
@@ -307,6 +321,9 @@ func (s *Stream) readV2(dst []byte) (n int, flags uint8, err error) {
 		}
 	}
 }
+
+// wholeUnits is n rounded down to a multiple of unit.
+func wholeUnits(n, unit int) int { return n - n%unit }
 
 // Flags returns the flags byte.
 func (s *Stream) Flags() (f uint8, err error) {

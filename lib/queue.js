@@ -7,9 +7,12 @@ const errors = require('./errors');
 const check = require('./validate');
 const { TurnQueue, untilClosed } = require('./wait');
 const { Attached, handleOf, watch } = require('./attached');
+const locks = require('./locks');
 
 const C = native.constants;
 const QUEUE_LAYOUTS = { v2: C.LAYOUT_V2, v1: C.LAYOUT_V1 };
+// options.lock of breakLock(): the bits of the locks to break.
+const BREAK_LOCKS = { producer: C.LOCK_PRODUCER, consumer: C.LOCK_CONSUMER, both: C.LOCK_PRODUCER | C.LOCK_CONSUMER };
 
 function checkEncoding(encoding) {
   if (encoding === undefined) return 'utf8';
@@ -46,6 +49,7 @@ class NodeSharedMemoryQueue extends Attached {
   #layout;
   #persistent;
   #asString;
+  #staleLockTimeout;
   #producers = new TurnQueue({
     owner: this,
     subscribe: (notify) => this.#watch(notify),
@@ -72,7 +76,7 @@ class NodeSharedMemoryQueue extends Attached {
    * @param {boolean} [persistent] default true; false removes the segment on close
    * @param {boolean} [isWriter] default true: create the queue (or attach to an existing one);
    *   false: open an existing queue. Both can enqueue and dequeue.
-   * @param {{layout?: 'v2'|'v1', encoding?: 'utf8'|'buffer', mode?: number, lockTimeout?: number, pollInterval?: number, allowForeignOwner?: boolean}} [options]
+   * @param {{layout?: 'v2'|'v1', encoding?: 'utf8'|'buffer', mode?: number, lockTimeout?: number, staleLockTimeout?: number, pollInterval?: number, allowForeignOwner?: boolean}} [options]
    */
   constructor(name, capacity, maxMessageSize, persistent = true, isWriter = true, options) {
     check.checkName(name);
@@ -81,11 +85,13 @@ class NodeSharedMemoryQueue extends Attached {
     // 0: as the header of the existing queue says.
     capacity = capacity === undefined && !isWriter ? 0 : check.checkCount(capacity, 'capacity');
     maxMessageSize = maxMessageSize === undefined && !isWriter ? 0 : check.checkCount(maxMessageSize, 'maxMessageSize');
-    const opts = check.readOptions(options, ['layout', 'encoding', 'mode', 'lockTimeout', 'pollInterval', 'allowForeignOwner']);
+    const opts = check.readOptions(options,
+      ['layout', 'encoding', 'mode', 'lockTimeout', 'pollInterval', 'allowForeignOwner', 'staleLockTimeout']);
     const layout = checkQueueLayout(opts.layout);
     const encoding = checkEncoding(opts.encoding);
     const mode = check.checkMode(opts.mode);
     const { lockTimeout, pollInterval } = check.checkEngineTimes(opts);
+    const staleLockTimeout = locks.checkStaleLockTimeout(opts.staleLockTimeout, lockTimeout);
     // One bound for both layouts, with the larger (v2) header, so that it does not depend on the
     // layout (a v1 queue just under the limit is refused too).
     if (isWriter && C.QUEUE_HEADER_V2 + capacity * (C.QUEUE_SLOT_HEAD + maxMessageSize) > C.MAX_SIZE) {
@@ -103,6 +109,9 @@ class NodeSharedMemoryQueue extends Attached {
     this.#layout = layout;
     this.#persistent = persistent;
     this.#asString = encoding === 'utf8';
+    // v1 has no locks for the rule to apply to.
+    this.#staleLockTimeout = layout === 'v2' ? staleLockTimeout : 0;
+    if (this.#staleLockTimeout !== 0) native.queueStaleLock(handle, staleLockTimeout);
   }
 
   /** Number of slots. */
@@ -124,17 +133,53 @@ class NodeSharedMemoryQueue extends Attached {
   enqueue(value) {
     const h = handleOf(this);
     checkMessage(value);
-    return native.queueEnqueue(h, value);
+    const added = native.queueEnqueue(h, value);
+    if (this.#staleLockTimeout !== 0) this.#noteLockBroken(h);
+    return added;
   }
 
   /** Removes and returns the oldest message (a string, or a Buffer with encoding 'buffer'); undefined when empty. */
   dequeue() {
-    return native.queueTake(handleOf(this), false, this.#asString, MAX_STRING_LENGTH);
+    const h = handleOf(this);
+    const message = native.queueTake(h, false, this.#asString, MAX_STRING_LENGTH);
+    if (this.#staleLockTimeout !== 0) this.#noteLockBroken(h);
+    return message;
   }
 
   /** Returns the oldest message without removing it; undefined when empty. */
   peek() {
-    return native.queueTake(handleOf(this), true, this.#asString, MAX_STRING_LENGTH);
+    const h = handleOf(this);
+    const message = native.queueTake(h, true, this.#asString, MAX_STRING_LENGTH);
+    if (this.#staleLockTimeout !== 0) this.#noteLockBroken(h);
+    return message;
+  }
+
+  /**
+   * Takes the v2 locks named by options.lock ('producer', 'consumer' or 'both', the default) over
+   * from whoever holds them (a libsharedmemory peer that died holding one), repairs the indices and
+   * count as after a dead holder, and releases them. Returns { producer, consumer }: each the lock
+   * word broken, or false (free, or not named). A holder known alive is refused (ERR_SHM_LOCK_HELD)
+   * unless { force: true }.
+   */
+  breakLock(options) {
+    const h = handleOf(this);
+    const opts = locks.readBreakOptions(options, ['lock', 'force']);
+    let which = BREAK_LOCKS.both;
+    if (opts.lock !== undefined) {
+      const expected = "'producer', 'consumer' or 'both'";
+      if (typeof opts.lock !== 'string') throw errors.invalidType('options.lock', expected, opts.lock);
+      if (!Object.hasOwn(BREAK_LOCKS, opts.lock)) throw errors.invalidValue('options.lock', expected, opts.lock);
+      which = BREAK_LOCKS[opts.lock];
+    }
+    const [producer, consumer] = native.queueBreakLock(h, which, opts.force === true);
+    return { producer: producer === 0 ? false : producer, consumer: consumer === 0 ? false : consumer };
+  }
+
+  // What the stale-lock rule took over during the operation just made.
+  #noteLockBroken(h) {
+    const [producer, consumer] = native.queueLockBroken(h);
+    if (producer !== 0) locks.reportLockBroken(this, 'producer', producer, this.#staleLockTimeout);
+    if (consumer !== 0) locks.reportLockBroken(this, 'consumer', consumer, this.#staleLockTimeout);
   }
 
   /**

@@ -7,6 +7,7 @@ const errors = require('./errors');
 const check = require('./validate');
 const { waitUntil, untilClosed } = require('./wait');
 const { Attached, handleOf, watch } = require('./attached');
+const locks = require('./locks');
 
 const C = native.constants;
 
@@ -16,25 +17,38 @@ const DEFAULT_SIZE = 65535;
 
 // Whether an object is a stream of this module (a brand check, for the accessors): set below.
 let isStream;
+// Reports what the stale-lock rule took over during the operation just made (nothing when off).
+let noteLockBroken;
 
 class SharedMemoryStream extends Attached {
   #size;
   #layout;
   #persistent;
   #readOnly;
+  #staleLockTimeout;
 
   static {
     isStream = (obj) => obj !== null && typeof obj === 'object' && #size in obj;
+    noteLockBroken = (stream) => {
+      if (stream.#staleLockTimeout === 0 || stream.closed) return;
+      const holder = native.query(handleOf(stream), C.QUERY_LOCK_BROKEN);
+      if (holder !== 0) locks.reportLockBroken(stream, 'write', holder, stream.#staleLockTimeout);
+    };
   }
 
   constructor(isWriter, name = DEFAULT_NAME, size, persistent = true, options) {
     check.checkName(name);
     check.checkBoolean(persistent, 'persistent');
-    const opts = check.readOptions(options, ['layout', 'mode', 'lockTimeout', 'pollInterval', 'readOnly', 'allowForeignOwner']);
+    const opts = check.readOptions(options,
+      ['layout', 'mode', 'lockTimeout', 'pollInterval', 'readOnly', 'allowForeignOwner', 'staleLockTimeout']);
     const layout = check.checkLayout(opts.layout);
     const mode = check.checkMode(opts.mode);
     const { lockTimeout, pollInterval } = check.checkEngineTimes(opts);
     if (opts.readOnly !== undefined) check.checkBoolean(opts.readOnly, 'options.readOnly');
+    const staleLockTimeout = locks.checkStaleLockTimeout(opts.staleLockTimeout, lockTimeout);
+    if (staleLockTimeout !== 0 && !isWriter && opts.readOnly === true) {
+      throw errors.invalidValue('options.staleLockTimeout', 'no stale-lock rule on a readOnly reader (a read-only mapping can never take a lock over)', staleLockTimeout);
+    }
     // Only a writer is refused another user's segment (the engine's rule); readers accept it anyway.
     const foreign = opts.allowForeignOwner !== undefined && check.checkBoolean(opts.allowForeignOwner, 'options.allowForeignOwner');
     if (isWriter) {
@@ -55,6 +69,9 @@ class SharedMemoryStream extends Attached {
     this.#layout = layout;
     this.#persistent = persistent;
     this.#readOnly = readOnly;
+    // v1 and v0 have no lock for the rule to apply to.
+    this.#staleLockTimeout = layout === 'v2' ? staleLockTimeout : 0;
+    if (this.#staleLockTimeout !== 0) native.streamStaleLock(handle, staleLockTimeout);
   }
 
   /** Bytes mapped: the whole segment, header included. */
@@ -72,6 +89,20 @@ class SharedMemoryStream extends Attached {
   readFlags() {
     return native.readFlags(handleOf(this));
   }
+
+  /**
+   * Takes the v2 write lock over from whoever holds it (a libsharedmemory peer that died holding it
+   * stays there forever), repairs the value (empty, no type bit: the holder may have died mid-write)
+   * and releases it. Returns the lock word broken, or false when the lock was free. A holder known
+   * alive is refused (ERR_SHM_LOCK_HELD) unless { force: true }.
+   */
+  breakLock(options) {
+    const h = handleOf(this);
+    const { force } = locks.readBreakOptions(options);
+    if (this.#layout === 'v2' && this.#readOnly) throw errors.readOnly(this.name);
+    const holder = native.streamBreakLock(h, force === true);
+    return holder === 0 ? false : holder;
+  }
 }
 
 class NodeSharedMemoryWriteStream extends SharedMemoryStream {
@@ -80,7 +111,7 @@ class NodeSharedMemoryWriteStream extends SharedMemoryStream {
    * @param {string} [name] default "__node-sharedmemory$"
    * @param {number} [size] bytes of the whole segment, header included; default 65535
    * @param {boolean} [persistent] default true; false removes the segment on close
-   * @param {{layout?: 'v2'|'v1'|'v0', mode?: number, lockTimeout?: number, pollInterval?: number, allowForeignOwner?: boolean}} [options]
+   * @param {{layout?: 'v2'|'v1'|'v0', mode?: number, lockTimeout?: number, staleLockTimeout?: number, pollInterval?: number, allowForeignOwner?: boolean}} [options]
    */
   constructor(name, size, persistent, options) {
     super(true, name, size, persistent, options);
@@ -89,22 +120,26 @@ class NodeSharedMemoryWriteStream extends SharedMemoryStream {
   writeString(value) {
     if (typeof value !== 'string') throw errors.invalidType('value', 'a string', value);
     native.writeString(handleOf(this), value);
+    noteLockBroken(this);
   }
 
   writeFloatArray(value) {
     check.checkTypedArray(value, 'value', 'Float32Array');
     native.writeView(handleOf(this), value, C.TYPE_FLOAT);
+    noteLockBroken(this);
   }
 
   writeDoubleArray(value) {
     check.checkTypedArray(value, 'value', 'Float64Array');
     native.writeView(handleOf(this), value, C.TYPE_DOUBLE);
+    noteLockBroken(this);
   }
 
   /** Writes the bytes of any Buffer, TypedArray or DataView, with type bit kMemoryTypeBuffer. */
   writeBuffer(value) {
     check.checkView(value, 'value');
     native.writeView(handleOf(this), value, C.TYPE_BYTES);
+    noteLockBroken(this);
   }
 
   /** Whether a reader has marked the latest write as read (ack == revision; layout v2). */
@@ -132,7 +167,7 @@ class NodeSharedMemoryReadStream extends SharedMemoryStream {
    * @param {string} [name] default "__node-sharedmemory$"
    * @param {number} [size] bytes to map; default the segment's real size
    * @param {boolean} [persistent] default true; false removes the segment on close
-   * @param {{layout?: 'v2'|'v1'|'v0', lockTimeout?: number, pollInterval?: number, readOnly?: boolean}} [options]
+   * @param {{layout?: 'v2'|'v1'|'v0', lockTimeout?: number, staleLockTimeout?: number, pollInterval?: number, readOnly?: boolean}} [options]
    */
   constructor(name, size, persistent, options) {
     super(false, name, size, persistent, options);
@@ -153,20 +188,28 @@ class NodeSharedMemoryReadStream extends SharedMemoryStream {
   }
 
   readString() {
-    return native.readString(handleOf(this));
+    const value = native.readString(handleOf(this));
+    noteLockBroken(this);
+    return value;
   }
 
   readFloatArray() {
-    return native.readFloatArray(handleOf(this));
+    const value = native.readFloatArray(handleOf(this));
+    noteLockBroken(this);
+    return value;
   }
 
   readDoubleArray() {
-    return native.readDoubleArray(handleOf(this));
+    const value = native.readDoubleArray(handleOf(this));
+    noteLockBroken(this);
+    return value;
   }
 
   /** The payload's bytes, whatever its type, as a new Buffer. */
   readBuffer() {
-    return native.readBuffer(handleOf(this));
+    const value = native.readBuffer(handleOf(this));
+    noteLockBroken(this);
+    return value;
   }
 
   /**
@@ -174,7 +217,9 @@ class NodeSharedMemoryReadStream extends SharedMemoryStream {
    * or null when nothing has been written.
    */
   read() {
-    return native.read(handleOf(this));
+    const value = native.read(handleOf(this));
+    noteLockBroken(this);
+    return value;
   }
 
   /**
@@ -184,16 +229,19 @@ class NodeSharedMemoryReadStream extends SharedMemoryStream {
   readInto(target) {
     check.checkView(target, 'target');
     const h = handleOf(this);
+    // By the view's internal type, not its (replaceable) BYTES_PER_ELEMENT property. The engine
+    // copies whole elements only, so a payload ending in part of one leaves that element as it was.
+    const unit = check.elementSize(target);
     let bytes;
     try {
-      bytes = native.readInto(h, target);
+      bytes = native.readInto(h, target, unit);
     } catch (err) {
       // The addon's "target is too small" concerns this segment too, but names none.
       if (err.segment === undefined) err.segment = this.name;
       throw err;
     }
-    // By the view's internal type, not its (replaceable) BYTES_PER_ELEMENT property.
-    return Math.floor(bytes / check.elementSize(target));
+    noteLockBroken(this);
+    return Math.floor(bytes / unit);
   }
 
   /** Whether the revision moved since this reader last read (layout v2). */
@@ -240,6 +288,7 @@ class NodeSharedMemoryReadStream extends SharedMemoryStream {
   // nobody to tell.
   #onChange(err, value) {
     if (this.closed || this.listenerCount('change') === 0) return;
+    noteLockBroken(this);
     if (err) this.emit('error', err);
     else this.emit('change', value);
   }

@@ -54,6 +54,11 @@ bool RegisterConstants(napi_env env, Methods& methods) {
   set("KIND_FAULT", LSM_KIND_FAULT);
   set("KIND_INTERNAL", LSM_KIND_INTERNAL);
   set("KIND_UNSUPPORTED", LSM_KIND_UNSUPPORTED);
+  set("KIND_LOCK_HELD", LSM_KIND_LOCK_HELD);
+  set("QUERY_LOCK_BROKEN", LSM_QUERY_LOCK_BROKEN);
+  set("LOCK_PRODUCER", LSM_LOCK_PRODUCER);
+  set("LOCK_CONSUMER", LSM_LOCK_CONSUMER);
+  set("V2_LOCK", LSM_V2_LOCK);
   napi_value c;
   if (!ok || napi_create_object(env, &c) != napi_ok || napi_define_properties(env, c, props.size(), props.data()) != napi_ok ||
       napi_object_freeze(env, c) != napi_ok) {

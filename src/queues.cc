@@ -155,6 +155,31 @@ napi_value Len(const Napi::CallbackInfo& info, State& state) {
   return Number(info.Env(), static_cast<double>(n));
 }
 
+// queueBreakLock(handle, which, force) -> [producer word broken, consumer word broken] (0: none)
+napi_value BreakLock(const Napi::CallbackInfo& info, State& state) {
+  napi_env env = info.Env();
+  uint32_t broken[2] = {0, 0};
+  if (lsm_queue_break_lock(HandleArg(info), U32Arg(env, info[1]), BoolArg(env, info[2]) ? 1 : 0, broken, &state.err) < 0) {
+    return state.ThrowEngine(env);
+  }
+  return Numbers(env, {static_cast<double>(broken[0]), static_cast<double>(broken[1])});
+}
+
+// queueStaleLock(handle, ms): the stale-lock rule, 0 off.
+napi_value StaleLock(const Napi::CallbackInfo& info, State& state) {
+  if (lsm_queue_stale_lock(HandleArg(info), U32Arg(info.Env(), info[1]), &state.err) < 0) {
+    return state.ThrowEngine(info.Env());
+  }
+  return nullptr;
+}
+
+// queueLockBroken(handle) -> [producer, consumer]: what the stale rule took over since last asked.
+napi_value LockBroken(const Napi::CallbackInfo& info, State& state) {
+  uint32_t broken[2] = {0, 0};
+  if (lsm_queue_lock_broken(HandleArg(info), broken, &state.err) < 0) return state.ThrowEngine(info.Env());
+  return Numbers(info.Env(), {static_cast<double>(broken[0]), static_cast<double>(broken[1])});
+}
+
 }  // namespace
 
 void RegisterQueues(Methods& methods) {
@@ -164,6 +189,9 @@ void RegisterQueues(Methods& methods) {
       {"queueEnqueue", Bind<Enqueue>},
       {"queueTake", Bind<Take>},
       {"queueLen", Bind<Len>},
+      {"queueBreakLock", Bind<BreakLock>},
+      {"queueStaleLock", Bind<StaleLock>},
+      {"queueLockBroken", Bind<LockBroken>},
   });
 }
 

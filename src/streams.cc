@@ -36,12 +36,13 @@ int32_t StreamRoom::Write(lsm_handle h, uint32_t type, void* data, size_t len, l
   return lsm_stream_write(h, type, data, len, err);
 }
 
-int64_t StreamRoom::Read(lsm_handle h, uint32_t type, void* dst, size_t cap, uint32_t* flags, lsm_error* err) {
+int64_t StreamRoom::ReadWhole(lsm_handle h, uint32_t type, void* dst, size_t cap, uint32_t unit, uint32_t* flags,
+                              lsm_error* err) {
   if (lsm_fast* f = FastOf(h)) {
-    int64_t n = lsm_fast_read(f, type, dst, cap, flags);
+    int64_t n = lsm_fast_read(f, type, dst, cap, unit, flags);
     if (n != LSM_FAST_SLOW) return n;
   }
-  return lsm_stream_read(h, type, dst, cap, flags, err);
+  return lsm_stream_read(h, type, dst, cap, unit, flags, err);
 }
 
 int32_t StreamRoom::Flags(lsm_handle h, lsm_error* err) {
@@ -291,16 +292,19 @@ napi_value ReadBuffer(const Napi::CallbackInfo& info, State& state) {
   return ReturnOrThrow(info.Env(), out, error);
 }
 
-// readInto(handle, view) -> bytes copied. The engine copies straight into the view, from where
-// the flags byte says the payload is; a payload larger than the view is a RangeError and nothing
-// is copied (nor marked as read).
+// readInto(handle, view, elementSize) -> payload bytes. The engine copies straight into the view,
+// from where the flags byte says the payload is, only the payload's whole elements: a partial one
+// at its end leaves the view's element as it was. A payload larger than the view is a RangeError
+// and nothing is copied (nor marked as read).
 napi_value ReadInto(const Napi::CallbackInfo& info, State& state) {
   napi_env env = info.Env();
   void* data = nullptr;
   size_t bytes = 0;
   if (!ViewArg(info, state, 1, "target", &data, &bytes)) return nullptr;
+  uint32_t unit = U32Arg(env, info[2]);
+  if (unit == 0 || unit > 8 || (unit & (unit - 1)) != 0) unit = 1;  // the engine wants a power of two
   uint32_t flags = 0;
-  int64_t n = state.streams.Read(HandleArg(info), 0, data, bytes, &flags, &state.err);
+  int64_t n = state.streams.ReadWhole(HandleArg(info), 0, data, bytes, unit, &flags, &state.err);
   if (n < 0) return state.ThrowEngine(env);
   if (static_cast<uint64_t>(n) > bytes) {
     return state.Throw(env, ErrorClass::kRangeError, "ERR_SHM_TOO_LARGE",
@@ -316,6 +320,21 @@ napi_value Query(const Napi::CallbackInfo& info, State& state) {
   int64_t v = lsm_stream_query(HandleArg(info), q, &state.err);
   if (v < 0) return state.ThrowEngine(info.Env());
   return Number(info.Env(), static_cast<double>(v));
+}
+
+// breakLock(handle, force) -> the lock word broken, 0 when the lock was free.
+napi_value BreakLock(const Napi::CallbackInfo& info, State& state) {
+  int64_t v = lsm_stream_break_lock(HandleArg(info), BoolArg(info.Env(), info[1]) ? 1 : 0, &state.err);
+  if (v < 0) return state.ThrowEngine(info.Env());
+  return Number(info.Env(), static_cast<double>(v));
+}
+
+// staleLock(handle, ms): the stale-lock rule, 0 off.
+napi_value StaleLock(const Napi::CallbackInfo& info, State& state) {
+  if (lsm_stream_stale_lock(HandleArg(info), U32Arg(info.Env(), info[1]), &state.err) < 0) {
+    return state.ThrowEngine(info.Env());
+  }
+  return nullptr;
 }
 
 napi_value Unlink(const Napi::CallbackInfo& info, State& state) {
@@ -345,6 +364,8 @@ void RegisterStreams(Methods& methods) {
       {"readBuffer", Bind<ReadBuffer>},
       {"readInto", Bind<ReadInto>},
       {"query", Bind<Query>},
+      {"streamBreakLock", Bind<BreakLock>},
+      {"streamStaleLock", Bind<StaleLock>},
       {"unlink", Bind<Unlink>},
   });
 }

@@ -23,7 +23,12 @@ class StreamRoom {
 
   // The engine's calls, through the fast path when it can: same results and errors either way.
   int32_t Write(lsm_handle h, uint32_t type, void* data, size_t len, lsm_error* err);
-  int64_t Read(lsm_handle h, uint32_t type, void* dst, size_t cap, uint32_t* flags, lsm_error* err);
+  int64_t Read(lsm_handle h, uint32_t type, void* dst, size_t cap, uint32_t* flags, lsm_error* err) {
+    return ReadWhole(h, type, dst, cap, 1, flags, err);
+  }
+  // Read into an array of unit-byte elements (a power of two): only whole elements are copied.
+  int64_t ReadWhole(lsm_handle h, uint32_t type, void* dst, size_t cap, uint32_t unit, uint32_t* flags,
+                    lsm_error* err);
   int32_t Flags(lsm_handle h, lsm_error* err);
   // The revision of the value this stream last read (v2), shared by the fast path and the engine.
   int64_t Seen(lsm_handle h, lsm_error* err);

@@ -58,4 +58,8 @@ var (
 	_ = check[int64(goshm.KindFault)-C.LSM_KIND_FAULT]
 	_ = check[int64(goshm.KindInternal)-C.LSM_KIND_INTERNAL]
 	_ = check[int64(goshm.KindUnsupported)-C.LSM_KIND_UNSUPPORTED]
+	_ = check[int64(goshm.KindLockHeld)-C.LSM_KIND_LOCK_HELD]
+
+	_ = check[int64(goshm.LockProducer)-C.LSM_LOCK_PRODUCER]
+	_ = check[int64(goshm.LockConsumer)-C.LSM_LOCK_CONSUMER]
 )

@@ -156,7 +156,7 @@ int32_t lsm_fast_write(lsm_fast* f, uint32_t type32, const void* data, size_t n)
   return 0;
 }
 
-int64_t lsm_fast_read(lsm_fast* f, uint32_t type32, void* dst, size_t cap, uint32_t* flags) {
+int64_t lsm_fast_read(lsm_fast* f, uint32_t type32, void* dst, size_t cap, uint32_t unit, uint32_t* flags) {
   if (f == NULL || !fast_ready()) return LSM_FAST_SLOW;
   uint8_t* mem = f->base;
   const uint64_t size = f->size;
@@ -164,6 +164,8 @@ int64_t lsm_fast_read(lsm_fast* f, uint32_t type32, void* dst, size_t cap, uint3
   if (FAST_GUARD_FAULTED(&g)) return LSM_FAST_SLOW;
   fast_arm(&g, f, dst, cap);
   int64_t result = LSM_FAST_SLOW;
+  /* Only whole elements are copied (unit is a power of two): a mask, not a division. */
+  const uint32_t whole_mask = ~(unit - 1u);
   if (f->layout == LSM_LAYOUT_V2) {
     /* goshm/stream.go readV2: a sequence-lock read. */
     uint32_t* rev = (uint32_t*)(mem + LSM_V2_REVISION);
@@ -178,7 +180,7 @@ int64_t lsm_fast_read(lsm_fast* f, uint32_t type32, void* dst, size_t cap, uint3
       uint32_t n = get_u32(mem + LSM_V2_SIZE);
       int valid = (uint64_t)n <= size - LSM_V2_DATA;
       if (valid && n <= cap && n > FAST_COPY_MAX) break; /* a large copy: the engine's */
-      if (valid && n <= cap && n != 0) memcpy(dst, mem + LSM_V2_DATA, n);
+      if (valid && n <= cap && (n & whole_mask) != 0) memcpy(dst, mem + LSM_V2_DATA, n & whole_mask);
       /* The copy's loads complete before the checks below. */
       __atomic_thread_fence(__ATOMIC_ACQUIRE);
       if (__atomic_load_n(lock, __ATOMIC_SEQ_CST) == 0 && __atomic_load_n(rev, __ATOMIC_SEQ_CST) == r) {
@@ -199,7 +201,7 @@ int64_t lsm_fast_read(lsm_fast* f, uint32_t type32, void* dst, size_t cap, uint3
     if (data_at <= size) {
       uint32_t n = get_u32(mem + size_at);
       if ((uint64_t)n <= size - data_at && !(n <= cap && n > FAST_COPY_MAX)) {
-        if (n <= cap && n != 0) memcpy(dst, mem + data_at, n);
+        if (n <= cap && (n & whole_mask) != 0) memcpy(dst, mem + data_at, n & whole_mask);
         *flags = mem[0];
         result = n;
       }

@@ -79,6 +79,7 @@ extern "C" {
 #define LSM_KIND_FAULT 8       /* the mapping faulted (truncated or removed by another process) */
 #define LSM_KIND_INTERNAL 9    /* a recovered panic: a bug in the engine */
 #define LSM_KIND_UNSUPPORTED 10 /* needs a layout or platform feature the segment lacks */
+#define LSM_KIND_LOCK_HELD 11  /* a lock break refused: the holder is known to be alive */
 
 /* ---- errors ------------------------------------------------------------------------------ */
 
@@ -124,8 +125,8 @@ typedef struct lsm_fast {
 
 /* 0: written; LSM_FAST_SLOW: use lsm_stream_write. */
 int32_t lsm_fast_write(lsm_fast* fast, uint32_t type, const void* data, size_t len);
-/* As lsm_stream_read (payload size, copy only if it fits), or LSM_FAST_SLOW. */
-int64_t lsm_fast_read(lsm_fast* fast, uint32_t type, void* dst, size_t cap, uint32_t* flags);
+/* As lsm_stream_read (payload size, copy only whole units, only if it fits), or LSM_FAST_SLOW. */
+int64_t lsm_fast_read(lsm_fast* fast, uint32_t type, void* dst, size_t cap, uint32_t unit, uint32_t* flags);
 /* The flags byte (0..255), or LSM_FAST_SLOW. */
 int32_t lsm_fast_flags(lsm_fast* fast);
 /* Puts the fault guard's SIGBUS/SIGSEGV handlers back on top when another was installed over them
@@ -158,8 +159,10 @@ int32_t lsm_stream_write(lsm_handle handle, uint32_t type, void* data, size_t le
 /* Returns the payload size in bytes and stores the flags byte; copies into dst only when the
  * payload fits in cap bytes, so a caller whose buffer is too small grows it and calls again. type
  * places the payload in layout v0, which puts types apart (the original's readFloatArray reads
- * at the float position whatever was written); 0 means the type the flags byte names. */
-int64_t lsm_stream_read(lsm_handle handle, uint32_t type, void* dst, size_t cap, uint32_t* flags,
+ * at the float position whatever was written); 0 means the type the flags byte names. unit (a
+ * power of two, 1 for bytes) is the element size of dst: only the payload's whole elements are
+ * copied, and a trailing part of one leaves dst as it was. */
+int64_t lsm_stream_read(lsm_handle handle, uint32_t type, void* dst, size_t cap, uint32_t unit, uint32_t* flags,
                         lsm_error* err);
 /* Returns the flags byte (0..255). */
 int32_t lsm_stream_flags(lsm_handle handle, lsm_error* err);
@@ -173,7 +176,21 @@ int32_t lsm_unlink(char* name, size_t name_len, lsm_error* err);
 #define LSM_QUERY_MARK_AS_READ 3
 #define LSM_QUERY_IS_MESSAGE_READ 4
 #define LSM_QUERY_SEEN 5 /* the revision of the value this stream last read */
+/* The holder the stale-lock rule (lsm_stream_stale_lock) last took the write lock over from, or 0;
+ * asking clears it. */
+#define LSM_QUERY_LOCK_BROKEN 6
 int64_t lsm_stream_query(lsm_handle handle, int32_t query, lsm_error* err);
+
+/* Dead holders this engine cannot judge (the C++ library stores 1 in a lock it holds, whoever it
+ * is) only time out, unless the caller decides. lsm_stream_break_lock takes the v2 write lock over
+ * from whoever holds it, repairs the payload (empty, no type bit, new revision: the holder may have
+ * died inside a write) and releases it; it returns the lock word it broke, or 0 when the lock was
+ * free. A holder known alive (a live pid here, or announced on the segment) is refused with
+ * LSM_KIND_LOCK_HELD unless force. lsm_stream_stale_lock sets the opt-in stale rule: a wait that
+ * sees the lock word and the revision unchanged for stale_ms takes the lock over as from a dead
+ * holder (unless it is known alive), and LSM_QUERY_LOCK_BROKEN reports it; 0 turns it off. */
+int64_t lsm_stream_break_lock(lsm_handle handle, int32_t force, lsm_error* err);
+int32_t lsm_stream_stale_lock(lsm_handle handle, uint32_t stale_ms, lsm_error* err);
 
 /* ---- watches ----------------------------------------------------------------------------- */
 
@@ -235,6 +252,20 @@ int32_t lsm_queue_enqueue(lsm_handle handle, void* data, size_t len, lsm_error* 
  * its length is returned, and the caller grows dst and calls again. */
 int64_t lsm_queue_take(lsm_handle handle, void* dst, size_t cap, int32_t peek, lsm_error* err);
 int64_t lsm_queue_len(lsm_handle handle, lsm_error* err);
+
+/* The v2 queue's locks, as bits of the which argument of lsm_queue_break_lock. */
+#define LSM_LOCK_PRODUCER 1u
+#define LSM_LOCK_CONSUMER 2u
+/* As lsm_stream_break_lock, for the locks named by which; the indices and count are repaired as
+ * after a dead holder's takeover (with both locks held). broken[0] and broken[1] receive the words
+ * broken on the producer and consumer lock (0: free, or not asked for). A lock not asked for is
+ * taken normally for the repair, and its timeout is the call's error. */
+int32_t lsm_queue_break_lock(lsm_handle handle, uint32_t which, int32_t force, uint32_t broken[2], lsm_error* err);
+/* As lsm_stream_stale_lock, with the side's index as the progress word. */
+int32_t lsm_queue_stale_lock(lsm_handle handle, uint32_t stale_ms, lsm_error* err);
+/* The holders the stale rule last took each lock over from (0: none), as broken of
+ * lsm_queue_break_lock; asking clears them. */
+int32_t lsm_queue_lock_broken(lsm_handle handle, uint32_t broken[2], lsm_error* err);
 
 #ifdef __cplusplus
 }

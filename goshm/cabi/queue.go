@@ -83,3 +83,31 @@ func lsm_queue_len(h C.lsm_handle, e *C.lsm_error) C.int64_t {
 		return C.int64_t(n), err
 	})
 }
+
+//export lsm_queue_break_lock
+func lsm_queue_break_lock(h C.lsm_handle, which C.uint32_t, force C.int32_t, broken *C.uint32_t, e *C.lsm_error) C.int32_t {
+	return call(&queues, h, e, func(q *goshm.Queue) (C.int32_t, error) {
+		p, c, err := q.BreakLock(int(which), force != 0)
+		out := unsafe.Slice(broken, 2)
+		out[0], out[1] = C.uint32_t(p), C.uint32_t(c)
+		return 0, err
+	})
+}
+
+//export lsm_queue_stale_lock
+func lsm_queue_stale_lock(h C.lsm_handle, staleMs C.uint32_t, e *C.lsm_error) C.int32_t {
+	return call(&queues, h, e, func(q *goshm.Queue) (C.int32_t, error) {
+		q.SetStaleLockTimeout(time.Duration(staleMs) * time.Millisecond)
+		return 0, nil
+	})
+}
+
+//export lsm_queue_lock_broken
+func lsm_queue_lock_broken(h C.lsm_handle, broken *C.uint32_t, e *C.lsm_error) C.int32_t {
+	return call(&queues, h, e, func(q *goshm.Queue) (C.int32_t, error) {
+		p, c := q.StaleLockBroken()
+		out := unsafe.Slice(broken, 2)
+		out[0], out[1] = C.uint32_t(p), C.uint32_t(c)
+		return 0, nil
+	})
+}

@@ -103,10 +103,10 @@ func lsm_stream_write(h C.lsm_handle, typ C.uint32_t, data unsafe.Pointer, n C.s
 }
 
 //export lsm_stream_read
-func lsm_stream_read(h C.lsm_handle, typ C.uint32_t, dst unsafe.Pointer, capacity C.size_t, flags *C.uint32_t,
-	e *C.lsm_error) C.int64_t {
+func lsm_stream_read(h C.lsm_handle, typ C.uint32_t, dst unsafe.Pointer, capacity C.size_t, unit C.uint32_t,
+	flags *C.uint32_t, e *C.lsm_error) C.int64_t {
 	return call(&streams, h, e, func(s *stream) (C.int64_t, error) {
-		n, f, err := s.Read(uint8(typ), bytesOf(dst, capacity))
+		n, f, err := s.ReadWhole(uint8(typ), bytesOf(dst, capacity), int(unit))
 		*flags = C.uint32_t(f)
 		return C.int64_t(n), err
 	})
@@ -139,6 +139,8 @@ func lsm_stream_query(h C.lsm_handle, query C.int32_t, e *C.lsm_error) C.int64_t
 			b, err = s.IsMessageRead()
 		case C.LSM_QUERY_SEEN:
 			v = s.Seen()
+		case C.LSM_QUERY_LOCK_BROKEN:
+			v = s.StaleLockBroken()
 		default:
 			err = &goshm.Error{Kind: goshm.KindArg, Msg: fmt.Sprintf("unknown query %d", int(query))}
 		}
@@ -146,5 +148,21 @@ func lsm_stream_query(h C.lsm_handle, query C.int32_t, e *C.lsm_error) C.int64_t
 			v = 1
 		}
 		return C.int64_t(v), err
+	})
+}
+
+//export lsm_stream_break_lock
+func lsm_stream_break_lock(h C.lsm_handle, force C.int32_t, e *C.lsm_error) C.int64_t {
+	return call(&streams, h, e, func(s *stream) (C.int64_t, error) {
+		holder, err := s.BreakLock(force != 0)
+		return C.int64_t(holder), err
+	})
+}
+
+//export lsm_stream_stale_lock
+func lsm_stream_stale_lock(h C.lsm_handle, staleMs C.uint32_t, e *C.lsm_error) C.int32_t {
+	return call(&streams, h, e, func(s *stream) (C.int32_t, error) {
+		s.SetStaleLockTimeout(time.Duration(staleMs) * time.Millisecond)
+		return 0, nil
 	})
 }

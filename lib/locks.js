@@ -1,0 +1,47 @@
+// Breaking v2 locks whose holder cannot be judged (the C++ library stores 1 in every lock it holds,
+// so its death is invisible): the options of breakLock(), and the report of what the opt-in
+// stale-lock rule took over, which never happens silently.
+'use strict';
+const check = require('./validate');
+const errors = require('./errors');
+
+/** { force } of breakLock(). */
+function readBreakOptions(options, keys = ['force']) {
+  const opts = check.readOptions(options, keys);
+  if (opts.force !== undefined) check.checkBoolean(opts.force, 'options.force');
+  return opts;
+}
+
+/** options.staleLockTimeout: 0 (off) when absent; an integer of ms below options.lockTimeout. */
+function checkStaleLockTimeout(value, lockTimeout) {
+  if (value === undefined) return 0;
+  if (typeof value !== 'number') throw errors.invalidType('options.staleLockTimeout', 'a number of milliseconds', value);
+  // A wait ends at lockTimeout, so a stale time at or above it could never be reached.
+  if (!Number.isInteger(value) || value < 1 || value >= lockTimeout) {
+    throw errors.outOfRange('options.staleLockTimeout',
+      `must be an integer from 1 to ${lockTimeout - 1} milliseconds (below options.lockTimeout, ${lockTimeout})`, value);
+  }
+  return value;
+}
+
+/**
+ * Reports that the stale-lock rule took `lock` ('write', 'producer' or 'consumer') over from
+ * `holder`: a 'lockBroken' event on the owner, or a process warning when nobody listens. On the
+ * next tick, so that a listener that throws does not turn the operation that succeeded into an error.
+ */
+function reportLockBroken(owner, lock, holder, staleLockTimeout) {
+  const info = { lock, holder, staleLockTimeout };
+  process.nextTick(() => {
+    if (owner.listenerCount('lockBroken') > 0) {
+      owner.emit('lockBroken', info);
+      return;
+    }
+    process.emitWarning(
+      `the ${lock} lock of shared memory segment ${JSON.stringify(owner.name)} was held (lock word ${holder}: 1 is a libsharedmemory peer, otherwise a process id) ` +
+      `with no progress for ${staleLockTimeout} ms and was taken over (options.staleLockTimeout); ` +
+      'what the holder was writing was discarded',
+      { type: 'LockBrokenWarning', code: 'ERR_SHM_LOCK_BROKEN' });
+  });
+}
+
+module.exports = { readBreakOptions, checkStaleLockTimeout, reportLockBroken };
