@@ -32,6 +32,7 @@ type Stream struct {
 	own    ReaderState
 
 	watchers watchSet
+	re       *reattach // a reader that follows its name to new segments (reattach.go), or nil
 }
 
 // ReaderState is what a stream remembers of its own reads (layout v2): the revision of the value
@@ -240,6 +241,7 @@ func (s *Stream) Read(typ uint8, dst []byte) (n int, flags uint8, err error) {
 	if s.mem == nil {
 		return 0, 0, s.closedError()
 	}
+	s.maybeReattach()
 	if s.layout == LayoutV2 {
 		return s.readV2(dst)
 	}
@@ -314,6 +316,7 @@ func (s *Stream) Flags() (f uint8, err error) {
 	if s.mem == nil {
 		return 0, s.closedError()
 	}
+	s.maybeReattach()
 	return s.mem[0], nil
 }
 
