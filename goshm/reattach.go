@@ -208,3 +208,6 @@ func (w *Watcher) retarget(seg *Segment) {
 	w.addr.Store(w.wordAt(w.off))
 	old.Release()
 }
+
+// Follows reports whether the stream follows its name (EnableReattach took effect).
+func (s *Stream) Follows() bool { return s.re != nil }

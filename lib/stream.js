@@ -16,25 +16,44 @@ const DEFAULT_SIZE = 65535;
 
 // Whether an object is a stream of this module (a brand check, for the accessors): set below.
 let isStream;
+// Called after every native call of a reader that may have moved it to a new segment: notices the
+// move in the cell the addon keeps up to date, and emits 'reattach'. Set below.
+let noticeReattach;
 
 class SharedMemoryStream extends Attached {
   #size;
   #layout;
   #persistent;
   #readOnly;
+  // A reader that follows its name: [generation, bytes mapped], kept up to date by the addon
+  // after each engine call (one element compared per read, no call). null otherwise.
+  #cell = null;
+  #generation = 0;
 
   static {
     isStream = (obj) => obj !== null && typeof obj === 'object' && #size in obj;
+    noticeReattach = (stream, now) => {
+      const cell = stream.#cell;
+      if (cell === null || cell[0] === stream.#generation) return;
+      stream.#generation = cell[0];
+      stream.#size = cell[1];
+      // Not from inside the read that moved it (user code would run in the middle of a read);
+      // a change event, already on its own turn, is preceded by it directly.
+      if (now) stream.emit('reattach');
+      else process.nextTick(() => { if (!stream.closed) stream.emit('reattach'); });
+    };
   }
 
   constructor(isWriter, name = DEFAULT_NAME, size, persistent = true, options) {
     check.checkName(name);
     check.checkBoolean(persistent, 'persistent');
-    const opts = check.readOptions(options, ['layout', 'mode', 'lockTimeout', 'pollInterval', 'readOnly', 'allowForeignOwner']);
+    const opts = check.readOptions(options, ['layout', 'mode', 'lockTimeout', 'pollInterval', 'readOnly', 'allowForeignOwner', 'reattach']);
     const layout = check.checkLayout(opts.layout);
     const mode = check.checkMode(opts.mode);
     const { lockTimeout, pollInterval } = check.checkEngineTimes(opts);
     if (opts.readOnly !== undefined) check.checkBoolean(opts.readOnly, 'options.readOnly');
+    // Readers follow their name to a new segment unless told not to; a writer made the name itself.
+    const reattach = opts.reattach === undefined || check.checkBoolean(opts.reattach, 'options.reattach');
     // Only a writer is refused another user's segment (the engine's rule); readers accept it anyway.
     const foreign = opts.allowForeignOwner !== undefined && check.checkBoolean(opts.allowForeignOwner, 'options.allowForeignOwner');
     if (isWriter) {
@@ -55,6 +74,12 @@ class SharedMemoryStream extends Attached {
     this.#layout = layout;
     this.#persistent = persistent;
     this.#readOnly = readOnly;
+    if (!isWriter && reattach) {
+      const cell = new Uint32Array(2);
+      native.streamReattach(handle, pollInterval, size === undefined ? 0 : size, cell);
+      this.#cell = cell;
+      this.#generation = cell[0];
+    }
   }
 
   /** Bytes mapped: the whole segment, header included. */
@@ -66,11 +91,17 @@ class SharedMemoryStream extends Attached {
   /** Whether the mapping is read-only. */
   get readOnly() { return this.#readOnly; }
   /** The segment's revision: incremented by every write (layout v2). */
-  get revision() { return native.query(handleOf(this), C.QUERY_REVISION); }
+  get revision() {
+    const r = native.query(handleOf(this), C.QUERY_REVISION);
+    noticeReattach(this);
+    return r;
+  }
 
   /** The flags byte: kMemoryChanged toggled by each write, plus the type bit of the payload. */
   readFlags() {
-    return native.readFlags(handleOf(this));
+    const f = native.readFlags(handleOf(this));
+    noticeReattach(this);
+    return f;
   }
 }
 
@@ -153,20 +184,28 @@ class NodeSharedMemoryReadStream extends SharedMemoryStream {
   }
 
   readString() {
-    return native.readString(handleOf(this));
+    const v = native.readString(handleOf(this));
+    noticeReattach(this);
+    return v;
   }
 
   readFloatArray() {
-    return native.readFloatArray(handleOf(this));
+    const v = native.readFloatArray(handleOf(this));
+    noticeReattach(this);
+    return v;
   }
 
   readDoubleArray() {
-    return native.readDoubleArray(handleOf(this));
+    const v = native.readDoubleArray(handleOf(this));
+    noticeReattach(this);
+    return v;
   }
 
   /** The payload's bytes, whatever its type, as a new Buffer. */
   readBuffer() {
-    return native.readBuffer(handleOf(this));
+    const v = native.readBuffer(handleOf(this));
+    noticeReattach(this);
+    return v;
   }
 
   /**
@@ -174,7 +213,9 @@ class NodeSharedMemoryReadStream extends SharedMemoryStream {
    * or null when nothing has been written.
    */
   read() {
-    return native.read(handleOf(this));
+    const v = native.read(handleOf(this));
+    noticeReattach(this);
+    return v;
   }
 
   /**
@@ -192,13 +233,16 @@ class NodeSharedMemoryReadStream extends SharedMemoryStream {
       if (err.segment === undefined) err.segment = this.name;
       throw err;
     }
+    noticeReattach(this);
     // By the view's internal type, not its (replaceable) BYTES_PER_ELEMENT property.
     return Math.floor(bytes / check.elementSize(target));
   }
 
   /** Whether the revision moved since this reader last read (layout v2). */
   hasNewData() {
-    return native.query(handleOf(this), C.QUERY_HAS_NEW_DATA) === 1;
+    const news = native.query(handleOf(this), C.QUERY_HAS_NEW_DATA) === 1;
+    noticeReattach(this);
+    return news;
   }
 
   /** Stores the revision of the value this reader last read into ack, waking waitForRead (layout v2). */
@@ -207,6 +251,7 @@ class NodeSharedMemoryReadStream extends SharedMemoryStream {
     // v1/v0 readers are read-only too, but the engine's ERR_SHM_UNSUPPORTED says more there.
     if (this.layout === 'v2' && this.readOnly) throw errors.readOnly(this.name);
     native.query(h, C.QUERY_MARK_AS_READ);
+    noticeReattach(this);
   }
 
   /**
@@ -237,6 +282,8 @@ class NodeSharedMemoryReadStream extends SharedMemoryStream {
   // this reader's read), or the error that read met. A call already queued when the stream closed
   // or lost its last listener has nobody to tell.
   #onChange(err, value) {
+    if (this.closed || this.listenerCount('change') === 0) return;
+    noticeReattach(this, true);
     if (this.closed || this.listenerCount('change') === 0) return;
     if (err) this.emit('error', err);
     else this.emit('change', value);
