@@ -36,6 +36,13 @@ export interface StreamOptions {
 export interface ReadStreamOptions extends StreamOptions {
   /** Map read-only (always so for layouts v1 and v0). A read-only v2 reader cannot markAsRead(). */
   readOnly?: boolean;
+  /**
+   * Follow the name when a peer replaces the segment under it (a C++ writer restarting: its
+   * create() removes the name and makes a new segment), checked at least every pollInterval on
+   * reads and at every poll tick of a watch, and emit 'reattach'; default true. false: keep the
+   * segment mapped at open whatever happens to the name.
+   */
+  reattach?: boolean;
 }
 
 /** Options of every wait…() method. */
@@ -135,6 +142,8 @@ export class NodeSharedMemoryReadStream extends SharedMemoryStream implements As
   /** Each new value until close(); quick writes may coalesce into the last. */
   [Symbol.asyncIterator](): AsyncIterator<Payload | null>;
   on(event: 'change', listener: (value: Payload | null) => void): this;
+  /** This reader now maps a new segment under its name (options.reattach); its value counts as unread. */
+  on(event: 'reattach', listener: () => void): this;
   on(event: 'close', listener: () => void): this;
   on(event: 'error', listener: (err: SharedMemoryError) => void): this;
   on(event: string | symbol, listener: (...args: any[]) => void): this;

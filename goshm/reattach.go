@@ -115,7 +115,11 @@ func (s *Stream) reattachNow() bool {
 	}
 	seg, err := Open(old.name, OpenOptions{Size: s.re.size, ReadOnly: old.readOnly, Unlink: old.unlink})
 	if err != nil {
-		s.watchers.refuse(id, size)
+		// Only what the object is (empty, smaller than asked, not a segment) is held against it;
+		// a name removed meanwhile or a mapping budget spent are tried again at the next check.
+		if e, ok := AsError(err); ok && (e.Kind == KindSize || e.Kind == KindLayout) {
+			s.watchers.refuse(id, size)
+		}
 		return false
 	}
 	// The object opened may already be a later one than the one looked at: what counts is the one
