@@ -166,6 +166,12 @@ export interface QueueOptions {
    * refused with an EPERM error naming its owner and mode, and left as it is.
    */
   allowForeignOwner?: boolean;
+  /**
+   * isWriter false only: follow the name when a peer replaces the queue under it (a C++ queue
+   * writer restarting), checked at least every pollInterval by the operations and at every poll
+   * tick of a wait, and emit 'reattach'; default true. false: keep the queue opened.
+   */
+  reattach?: boolean;
 }
 
 /** libsharedmemory's SharedMemoryQueue: a bounded FIFO of messages shared across processes. */
@@ -203,6 +209,10 @@ export class NodeSharedMemoryQueue<T extends string | Buffer = string> extends E
   ref(): this;
   close(): void;
   [Symbol.dispose](): void;
+  /** This queue now uses a new segment under its name (options.reattach), with its capacity and sizes. */
+  on(event: 'reattach', listener: () => void): this;
+  on(event: 'close', listener: () => void): this;
+  on(event: string | symbol, listener: (...args: any[]) => void): this;
 }
 
 export interface SharedMemoryCreateOptions {

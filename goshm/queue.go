@@ -92,6 +92,7 @@ type Queue struct {
 	lockTimeout time.Duration
 	presence    *presence // v2: how this queue's locks are judged (lock.go)
 	watchers    watchSet
+	re          *reattach // follows its name to new segments (reattach.go), or nil
 }
 
 func queueHeaderSize(l Layout) int {

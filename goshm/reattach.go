@@ -36,6 +36,8 @@ type reattach struct {
 	poll  time.Duration
 	next  time.Time // reads check the name again from then on
 	size  int64     // bytes to map, as asked at open (0: the whole segment)
+	// A queue's open's AllowForeignOwner (a queue refuses another user's segment without it).
+	allowForeign bool
 	state *ReattachState
 	own   ReattachState
 }
@@ -215,3 +217,105 @@ func (w *Watcher) retarget(seg *Segment) {
 
 // Follows reports whether the stream follows its name (EnableReattach took effect).
 func (s *Stream) Follows() bool { return s.re != nil }
+
+// EnableReattach makes a queue opened without Create follow its name as a reading Stream does
+// (Stream.EnableReattach): a C++ queue writer that restarts makes a new queue under the name, and
+// producers and consumers attached before would otherwise use the orphaned one, which no peer
+// reads or fills any more. The new queue is opened as OpenQueue without Create would open it (same
+// layout; capacity and maxMessageSize as its header says, which may differ from the old one's), and
+// must be a valid queue: one whose header is not initialised yet (a writer between ftruncate and its
+// header stores) is looked at again at the next check. The operations check at most every poll
+// (Len, Enqueue, Dequeue, Peek), watchers at every poll tick. allowForeign is the open's
+// AllowForeignOwner. Called once, before any watch starts.
+func (q *Queue) EnableReattach(poll time.Duration, allowForeign bool) {
+	if q.re != nil || q.seg.created || !q.seg.hasID {
+		return
+	}
+	if poll <= 0 {
+		poll = DefaultPollInterval
+	}
+	r := &reattach{poll: poll, next: time.Now().Add(poll), allowForeign: allowForeign}
+	r.state = &r.own
+	q.re = r
+	q.watchers.mu.Lock()
+	q.watchers.follow = &follower{seg: q.seg, due: &r.state.Due}
+	q.watchers.mu.Unlock()
+}
+
+// ShareReattachState is Stream.ShareReattachState for a queue: the state lives in *rs from now on
+// (nil: back in the queue). The memory must stay valid until the queue is closed, since its
+// watchers store Due there from their goroutines.
+func (q *Queue) ShareReattachState(rs *ReattachState) {
+	r := q.re
+	if r == nil {
+		return
+	}
+	if rs == nil {
+		rs = &r.own
+	}
+	*rs = *r.state
+	q.watchers.mu.Lock()
+	r.state = rs
+	q.watchers.follow.due = &rs.Due
+	q.watchers.mu.Unlock()
+}
+
+// Follows reports whether the queue follows its name (EnableReattach took effect).
+func (q *Queue) Follows() bool { return q.re != nil }
+
+// Generation is the number of times the queue has moved to a new segment.
+func (q *Queue) Generation() uint32 {
+	if q.re == nil {
+		return 0
+	}
+	return atomic.LoadUint32(&q.re.state.Generation)
+}
+
+func (q *Queue) maybeReattach() {
+	r := q.re
+	if r == nil || q.mem == nil {
+		return
+	}
+	now := time.Now()
+	if atomic.LoadUint32(&r.state.Due) == 0 && now.Before(r.next) {
+		return
+	}
+	atomic.StoreUint32(&r.state.Due, 0)
+	r.next = now.Add(r.poll)
+	q.reattachNow()
+}
+
+func (q *Queue) reattachNow() bool {
+	old := q.seg
+	id, size, st := sys.identity(old.name)
+	if st != identityKnown || id == old.id || q.watchers.refused(id, size) {
+		return false
+	}
+	nq, err := OpenQueue(old.name, OpenOptions{AllowForeignOwner: q.re.allowForeign},
+		QueueOptions{Layout: q.layout, LockTimeout: q.lockTimeout})
+	if err != nil {
+		// Only an object too small to hold a header is held against it: a header that is not a
+		// queue's may be one being initialised.
+		if IsKind(err, KindSize) {
+			q.watchers.refuse(id, size)
+		}
+		return false
+	}
+	seg := nq.seg
+	if seg.id == old.id {
+		nq.Close()
+		return false
+	}
+	seg.unlink = old.unlink
+	oldPresence := q.presence
+	q.watchers.mu.Lock()
+	q.seg, q.mem, q.presence = seg, nq.mem, nq.presence
+	q.header, q.capacity, q.maxMsg, q.slotSize = nq.header, nq.capacity, nq.maxMsg, nq.slotSize
+	q.watchers.follow.seg = seg
+	q.watchers.mu.Unlock()
+	oldPresence.withdraw()
+	old.unlink = false
+	old.Release()
+	atomic.AddUint32(&q.re.state.Generation, 1)
+	return true
+}

@@ -151,3 +151,66 @@ func TestReattachWatcherFollows(t *testing.T) {
 	r.Close()
 	log.checkEnded(t, 8)
 }
+
+// A consumer of a queue whose C++ writer restarted (a new queue under the name, here with another
+// capacity) takes the new queue's messages; one without reattach keeps the old, empty queue.
+func TestQueueReattach(t *testing.T) {
+	name := segName(t, "")
+	w, err := goshm.OpenQueue(name, goshm.OpenOptions{Create: true}, goshm.QueueOptions{Layout: goshm.LayoutV2, Capacity: 4, MaxMessageSize: 16})
+	if err != nil {
+		t.Fatal(err)
+	}
+	openConsumer := func(follow bool) *goshm.Queue {
+		c, err := goshm.OpenQueue(name, goshm.OpenOptions{}, goshm.QueueOptions{Layout: goshm.LayoutV2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { c.Close() })
+		if follow {
+			c.EnableReattach(reattachPoll, false)
+		}
+		return c
+	}
+	c, stays := openConsumer(true), openConsumer(false)
+	log := newNotifyLog()
+	if _, err := c.Watch(reattachPoll, log.notify); err != nil {
+		t.Fatal(err)
+	}
+	w.Close()
+	os.Remove(shmPath(name))
+	// Between ftruncate and the header stores: not a queue yet, looked at again later.
+	plant(t, name, make([]byte, 64))
+	time.Sleep(3 * reattachPoll)
+	if _, found, err := c.Dequeue(make([]byte, 16)); err != nil || found || c.Generation() != 0 {
+		t.Fatalf("dequeue with a blank object under the name: found %v, err %v, generation %d", found, err, c.Generation())
+	}
+	os.Remove(shmPath(name))
+	w2, err := goshm.OpenQueue(name, goshm.OpenOptions{Create: true}, goshm.QueueOptions{Layout: goshm.LayoutV2, Capacity: 8, MaxMessageSize: 32})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { w2.Close() })
+	if ok, err := w2.Enqueue([]byte("after restart")); !ok || err != nil {
+		t.Fatalf("enqueue: %v %v", ok, err)
+	}
+	// The watcher tells the consumer (its next operation looks at once), and the consumer takes
+	// from the new queue.
+	for calls := len(log.snapshot()); len(log.snapshot()) == calls; time.Sleep(time.Millisecond) {
+	}
+	buf := make([]byte, 32)
+	n, found, err := c.Dequeue(buf)
+	if err != nil || !found || string(buf[:n]) != "after restart" {
+		t.Fatalf("dequeue after the restart: %q, found %v, err %v", buf[:n], found, err)
+	}
+	// The watcher moved to the new queue: its count is reported.
+	if ok, err := w2.Enqueue([]byte("next")); !ok || err != nil {
+		t.Fatalf("enqueue: %v %v", ok, err)
+	}
+	log.waitFor(t, 1)
+	if c.Capacity() != 8 || c.MaxMessageSize() != 32 || c.Generation() != 1 {
+		t.Fatalf("capacity %d, maxMessageSize %d, generation %d; want the new queue's 8, 32 and 1", c.Capacity(), c.MaxMessageSize(), c.Generation())
+	}
+	if _, found, _ := stays.Dequeue(buf); found {
+		t.Fatal("a queue without reattach took a message of the new queue")
+	}
+}

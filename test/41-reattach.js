@@ -145,10 +145,71 @@ describe('readers follow a C++ writer that restarted (reattach)', function () {
     assert.strictEqual(reader.readString(), 'new');
   });
 
+  describe('queues', () => {
+    /** A queue the Node side made and left, and a consumer opened on it before the restart. */
+    function queueOpened(options = {}) {
+      const name = res.name('reattach-q');
+      new api.NodeSharedMemoryQueue(name, 4, 16, true).close();
+      const consumer = new api.NodeSharedMemoryQueue(name, undefined, undefined, true, false, { pollInterval: POLL, ...options });
+      res.track(consumer);
+      const events = [];
+      consumer.on('reattach', () => events.push('reattach'));
+      return { name, consumer, events };
+    }
+
+    it('a consumer takes the messages of the new queue, with its capacity and sizes', async () => {
+      const { name, consumer, events } = queueOpened();
+      assert.strictEqual(consumer.dequeue(), undefined);
+      await restart(name, { op: 'queue', capacity: 8, maxMessageSize: 32, messages: ['one', 'two'] });
+      const end = Date.now() + 2000;
+      let got;
+      while ((got = consumer.dequeue()) === undefined && Date.now() < end) await delay(1);
+      assert.strictEqual(got, 'one');
+      assert.strictEqual(consumer.dequeue(), 'two');
+      assert.deepStrictEqual([consumer.capacity, consumer.maxMessageSize], [8, 32]);
+      await new Promise((resolve) => process.nextTick(resolve));
+      assert.deepStrictEqual(events, ['reattach']);
+    });
+
+    it('a pending dequeueWait() resolves with the new queue\'s first message', async () => {
+      const { name, consumer } = queueOpened();
+      const waiting = consumer.dequeueWait({ timeout: 3000 });
+      await delay(3 * POLL);
+      await restart(name, { op: 'queue', capacity: 4, maxMessageSize: 16, messages: ['hello'] });
+      assert.strictEqual(await waiting, 'hello');
+    });
+
+    it('reattach: false keeps the old, empty queue', async () => {
+      const { name, consumer, events } = queueOpened({ reattach: false });
+      await restart(name, { op: 'queue', capacity: 4, maxMessageSize: 16, messages: ['lost'] });
+      await delay(5 * POLL);
+      assert.strictEqual(consumer.dequeue(), undefined);
+      await delay(1);
+      assert.deepStrictEqual(events, []);
+    });
+
+    it('a blank object (a writer before its header stores) is not followed until it is a queue', async () => {
+      const { name, consumer, events } = queueOpened();
+      await restart(name, { op: 'recreate', bytes: new Array(64).fill(0) });
+      for (let i = 0; i < 5; i++) {
+        assert.strictEqual(consumer.dequeue(), undefined);
+        await delay(POLL);
+      }
+      assert.deepStrictEqual(events, []);
+      await restart(name, { op: 'queue', capacity: 4, maxMessageSize: 16, messages: ['ready'] });
+      const end = Date.now() + 2000;
+      let got;
+      while ((got = consumer.dequeue()) === undefined && Date.now() < end) await delay(1);
+      assert.strictEqual(got, 'ready');
+    });
+  });
+
   it('options.reattach must be a boolean', () => {
     const name = res.name('reattach-arg');
     res.writer(name, 64);
     assert.throws(() => new api.NodeSharedMemoryReadStream(name, undefined, true, { reattach: 1 }),
+      { name: 'TypeError', code: 'ERR_INVALID_ARG_TYPE', message: /options\.reattach/ });
+    assert.throws(() => new api.NodeSharedMemoryQueue(name, undefined, undefined, true, false, { reattach: 'yes' }),
       { name: 'TypeError', code: 'ERR_INVALID_ARG_TYPE', message: /options\.reattach/ });
   });
 });

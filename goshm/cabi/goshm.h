@@ -252,6 +252,16 @@ int32_t lsm_queue_enqueue(lsm_handle handle, void* data, size_t len, lsm_error* 
  * its length is returned, and the caller grows dst and calls again. */
 int64_t lsm_queue_take(lsm_handle handle, void* dst, size_t cap, int32_t peek, lsm_error* err);
 int64_t lsm_queue_len(lsm_handle handle, lsm_error* err);
+/* Makes a queue opened without LSM_OPEN_CREATE follow its name when a peer replaces the segment
+ * under it (a C++ queue writer restarting), checked at least every poll_ms by its operations and at
+ * every poll tick of its watches. state is two u32 the caller keeps valid until lsm_queue_close has
+ * returned: [0] is set by watchers (from their threads) to make the next operation look at once,
+ * [1] moves each time the queue maps a new segment, whose capacity and sizes lsm_queue_describe
+ * then tells. flags are the open's (LSM_OPEN_ALLOW_FOREIGN applies to the new segment too). Call
+ * once, right after lsm_queue_open, before any watch starts; a queue that created its segment, and
+ * an OS that cannot tell objects apart, ignore it. */
+int32_t lsm_queue_reattach(lsm_handle handle, uint32_t poll_ms, uint32_t flags, uint32_t* state, lsm_error* err);
+int32_t lsm_queue_describe(lsm_handle handle, lsm_queue_info* info, lsm_error* err);
 
 #ifdef __cplusplus
 }

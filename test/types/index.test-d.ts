@@ -47,6 +47,10 @@ const size: number = q.size + q.capacity + q.maxMessageSize;
 const waited: Promise<string> = q.dequeueWait({ timeout: 5 });
 const put: Promise<void> = q.enqueueWait('x');
 const bq = new NodeSharedMemoryQueue<Buffer>('types-b', 8, 64, false, true, { encoding: 'buffer' });
+const fq = new NodeSharedMemoryQueue('types-q', undefined, undefined, true, false, { reattach: false });
+fq.on('reattach', () => {}).on('close', () => {});
+// @ts-expect-error reattach is a boolean
+new NodeSharedMemoryQueue('types-q', undefined, undefined, true, false, { reattach: 'no' });
 const bm: Buffer | undefined = bq.dequeue();
 // @ts-expect-error numbers are not messages
 q.enqueue(42);
