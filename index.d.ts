@@ -62,6 +62,13 @@ export interface QueueBreakLockOptions extends BreakLockOptions {
 export interface ReadStreamOptions extends StreamOptions {
   /** Map read-only (always so for layouts v1 and v0). A read-only v2 reader cannot markAsRead(). */
   readOnly?: boolean;
+  /**
+   * Follow the name when a peer replaces the segment under it (a C++ writer restarting: its
+   * create() removes the name and makes a new segment), checked at least every pollInterval on
+   * reads and at every poll tick of a watch, and emit 'reattach'; default true. false: keep the
+   * segment mapped at open whatever happens to the name.
+   */
+  reattach?: boolean;
 }
 
 /** Options of every wait…() method. */
@@ -184,6 +191,8 @@ export class NodeSharedMemoryReadStream extends SharedMemoryStream implements As
   /** Each new value; a listener's value does not count as this reader's read (hasNewData, markAsRead). */
   on(event: 'change', listener: (value: Payload | null) => void): this;
   on(event: 'lockBroken', listener: (info: LockBrokenInfo) => void): this;
+  /** This reader now maps a new segment under its name (options.reattach); its value counts as unread. */
+  on(event: 'reattach', listener: () => void): this;
   on(event: 'close', listener: () => void): this;
   on(event: 'error', listener: (err: SharedMemoryError) => void): this;
   on(event: string | symbol, listener: (...args: any[]) => void): this;
@@ -214,6 +223,12 @@ export interface QueueOptions<E extends QueueEncoding = QueueEncoding> {
    * refused with an EPERM error naming its owner and mode, and left as it is.
    */
   allowForeignOwner?: boolean;
+  /**
+   * isWriter false only: follow the name when a peer replaces the queue under it (a C++ queue
+   * writer restarting), checked at least every pollInterval by the operations and at every poll
+   * tick of a wait, and emit 'reattach'; default true. false: keep the queue opened.
+   */
+  reattach?: boolean;
 }
 
 /**
@@ -258,6 +273,10 @@ export interface NodeSharedMemoryQueue<T extends string | Buffer = string> exten
   ref(): this;
   close(): void;
   [Symbol.dispose](): void;
+  /** This queue now uses a new segment under its name (options.reattach), with its capacity and sizes. */
+  on(event: 'reattach', listener: () => void): this;
+  on(event: 'close', listener: () => void): this;
+  on(event: string | symbol, listener: (...args: any[]) => void): this;
 }
 
 export interface NodeSharedMemoryQueueConstructor {

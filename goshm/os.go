@@ -39,7 +39,24 @@ type osLayer interface {
 	withdraw(fd int)
 	// errnoName is the symbolic name of errno ("ENOENT"), or "" when the OS has none.
 	errnoName(errno syscall.Errno) string
+	// identity tells which object the name refers to now, and its size, without opening it, so
+	// that a reader can notice cheaply that its segment was replaced (reattach.go). An OS that
+	// cannot tell answers identityUnknown, and its readers never follow a new segment.
+	identity(name string) (id fileID, size int64, st identityState)
 }
+
+// fileID names one object of the OS (on Linux the device and inode of the file under /dev/shm):
+// two segments with the same name but different IDs are different objects.
+type fileID struct{ dev, ino uint64 }
+
+// identityState is what identity found under a name.
+type identityState int
+
+const (
+	identityKnown   identityState = iota // id and size are the object's
+	identityGone                         // nothing is under the name (a peer unlinked it)
+	identityUnknown                      // the OS cannot tell, or the object is not a segment
+)
 
 // osImpl implements osLayer; each method lives in the file of its OS.
 type osImpl struct{}

@@ -94,6 +94,7 @@ type Queue struct {
 	staleAfter  time.Duration // the stale rule (queue_lock.go); 0: off
 	staleBroken [2]uint32     // holders it took the producer and consumer locks over from, until asked
 	watchers    watchSet
+	re          *reattach // follows its name to new segments (reattach.go), or nil
 }
 
 func queueHeaderSize(l Layout) int {

@@ -14,6 +14,7 @@ func (q *Queue) Len() (n int, err error) {
 	if q.mem == nil {
 		return 0, q.closedError()
 	}
+	q.maybeReattach()
 	c := atomic.LoadUint32(q.word(qCount))
 	if c > q.capacity {
 		return 0, q.countError(c)
@@ -28,6 +29,7 @@ func (q *Queue) Enqueue(p []byte) (ok bool, err error) {
 	if q.mem == nil {
 		return false, q.closedError()
 	}
+	q.maybeReattach()
 	if uint64(len(p)) > uint64(q.maxMsg) {
 		return false, newError(KindTooLarge, q.seg.name,
 			"message of %d bytes does not fit queue %q: its maxMessageSize is %d bytes", len(p), q.seg.name, q.maxMsg)
@@ -80,6 +82,7 @@ func (q *Queue) take(dst []byte, consume bool) (n int, ok bool, err error) {
 	if q.mem == nil {
 		return 0, false, q.closedError()
 	}
+	q.maybeReattach()
 	if q.layout == LayoutV2 {
 		// libsharedmemory's peek takes the consumer lock too.
 		if err := q.acquire(qConsumerLock); err != nil {

@@ -88,6 +88,7 @@ func (s *Stream) needV2(what string) error {
 			"%s needs layout v2; shared memory segment %q uses layout %s, which has no revision or ack",
 			what, s.seg.name, s.layout)
 	}
+	s.maybeReattach()
 	return nil
 }
 

@@ -53,6 +53,8 @@ type Segment struct {
 	readOnly bool
 	closed   atomic.Bool
 	refs     atomic.Int32 // owners; Open makes the first, Retain adds, Release drops
+	id       fileID       // the object mapped, from the descriptor it was mapped from
+	hasID    bool         // id is known (the OS can tell, see osLayer.identity)
 }
 
 // Open maps the named segment as o says.

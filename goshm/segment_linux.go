@@ -79,7 +79,8 @@ func (osImpl) open(name string, o OpenOptions) (*Segment, error) {
 		}
 		return nil, osError(name, "mmap", err)
 	}
-	return &Segment{name: name, mem: mem, created: created, unlink: o.Unlink, readOnly: o.ReadOnly}, nil
+	return &Segment{name: name, mem: mem, created: created, unlink: o.Unlink, readOnly: o.ReadOnly,
+		id: fileID{dev: uint64(st.Dev), ino: st.Ino}, hasID: true}, nil
 }
 
 // openFile opens or creates the segment file. Creating uses O_EXCL first so we know whether we
@@ -169,6 +170,20 @@ func reserve(fd int, size int64) error {
 		err = unix.Ftruncate(fd, size)
 	}
 	return err
+}
+
+// identity is one lstat(2) of the name: no descriptor, no mapping. A symbolic link or anything
+// else that is not a regular file is not a segment a reader could follow (open refuses it).
+func (osImpl) identity(name string) (fileID, int64, identityState) {
+	var st unix.Stat_t
+	err := unix.Lstat(shmDir+name, &st)
+	if err == unix.ENOENT {
+		return fileID{}, 0, identityGone
+	}
+	if err != nil || st.Mode&unix.S_IFMT != unix.S_IFREG {
+		return fileID{}, 0, identityUnknown
+	}
+	return fileID{dev: uint64(st.Dev), ino: st.Ino}, st.Size, identityKnown
 }
 
 func (osImpl) unlink(name string) error {

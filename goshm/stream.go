@@ -33,6 +33,7 @@ type Stream struct {
 	own    ReaderState
 
 	watchers watchSet
+	re       *reattach // a reader that follows its name to new segments (reattach.go), or nil
 }
 
 // ReaderState is what a stream remembers of its own reads (layout v2): the revision of the value
@@ -251,6 +252,7 @@ func (s *Stream) ReadWhole(typ uint8, dst []byte, unit int) (n int, flags uint8,
 	if unit < 1 {
 		unit = 1
 	}
+	s.maybeReattach()
 	if s.layout == LayoutV2 {
 		return s.readV2(dst, unit)
 	}
@@ -331,6 +333,7 @@ func (s *Stream) Flags() (f uint8, err error) {
 	if s.mem == nil {
 		return 0, s.closedError()
 	}
+	s.maybeReattach()
 	return s.mem[0], nil
 }
 

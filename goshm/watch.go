@@ -18,8 +18,9 @@ const DefaultPollInterval = 2 * time.Millisecond
 type Watcher struct {
 	seg      *Segment
 	mem      []byte
-	addr     *uint32
-	hint     int // index of the byte that tells wakers someone waits, or -1
+	off      int                    // of the word in the mapping
+	addr     atomic.Pointer[uint32] // the word: moves with the owner to a new segment (reattach.go)
+	hint     int                    // index of the byte that tells wakers someone waits, or -1
 	baseline uint32
 	owner    *watchSet
 	stop     atomic.Bool
@@ -29,8 +30,9 @@ type Watcher struct {
 
 // watchSet is the watchers of one Stream or Queue, stopped together when it closes.
 type watchSet struct {
-	mu sync.Mutex
-	m  map[*Watcher]struct{}
+	mu     sync.Mutex
+	m      map[*Watcher]struct{}
+	follow *follower // the owner follows its name to new segments (reattach.go); nil if not
 }
 
 // start runs a watcher on the word at off of seg's mapping. The caller guards against faults:
@@ -43,11 +45,14 @@ func (ws *watchSet) start(seg *Segment, off, hint int, poll time.Duration, notif
 	if seg.readOnly {
 		hint = -1
 	}
-	w := &Watcher{seg: seg, mem: mem, addr: (*uint32)(unsafe.Pointer(&mem[off])), hint: hint, owner: ws,
-		done: make(chan struct{})}
+	w := &Watcher{seg: seg, mem: mem, off: off, hint: hint, owner: ws, done: make(chan struct{})}
+	w.addr.Store(w.wordAt(off))
 	// The baseline is taken here, before Watch returns, not when the goroutine first runs: a
 	// change made between the two would otherwise become the baseline and never be reported.
-	w.baseline = atomic.LoadUint32(w.addr)
+	w.baseline = atomic.LoadUint32(w.addr.Load())
+	// The watcher's own reference: an owner that moves to a new segment releases the old one
+	// while the watcher may still be on it.
+	seg.Retain()
 	ws.mu.Lock()
 	if ws.m == nil {
 		ws.m = make(map[*Watcher]struct{})
@@ -72,6 +77,8 @@ func (ws *watchSet) stopAll() {
 	}
 }
 
+func (w *Watcher) wordAt(off int) *uint32 { return (*uint32)(unsafe.Pointer(&w.mem[off])) }
+
 // Baseline is the word's value when the watch started: the changes after it are reported.
 func (w *Watcher) Baseline() uint32 { return w.baseline }
 
@@ -86,6 +93,7 @@ func (w *Watcher) run(poll time.Duration, notify func(uint32, bool)) {
 	}
 	w.err = err
 	notify(last, true)
+	w.seg.Release()
 }
 
 // loop reports changes until stopped, and returns the word's value then; it ends early with a
@@ -101,30 +109,41 @@ func (w *Watcher) loop(poll time.Duration, notify func(uint32, bool)) (last uint
 	defer recoverFault(w.seg.name, &err, debug.SetPanicOnFault(true))
 	last = w.baseline
 	confirm := false
+	lastFollow := time.Now()
 	for !w.stop.Load() {
 		if w.hint >= 0 && w.mem[w.hint] == 0 {
 			w.mem[w.hint] = 1
 		}
-		v := atomic.LoadUint32(w.addr)
+		addr := w.addr.Load()
+		v := atomic.LoadUint32(addr)
 		if v != last {
 			last, confirm = v, true
 			notify(v, false)
 			continue
 		}
-		woken := sys.wait(w.addr, v, poll)
+		woken := sys.wait(addr, v, poll)
 		if w.stop.Load() {
 			break
 		}
+		// At most once a poll interval, however often writes wake us: it costs a system call.
+		if w.owner.follow != nil && time.Since(lastFollow) >= poll {
+			lastFollow = time.Now()
+			if w.follow() {
+				last, confirm = atomic.LoadUint32(w.addr.Load()), true
+				notify(last, false)
+				continue
+			}
+		}
 		if woken || confirm {
 			confirm = woken
-			notify(atomic.LoadUint32(w.addr), false)
+			notify(atomic.LoadUint32(addr), false)
 		}
 	}
 	// Writers stop paying for wake-ups; other watchers set the hint again within one poll interval.
 	if w.hint >= 0 {
 		w.mem[w.hint] = 0
 	}
-	return atomic.LoadUint32(w.addr), nil
+	return atomic.LoadUint32(w.addr.Load()), nil
 }
 
 // Stop ends the watcher and waits for its goroutine, so that the ended call has returned, and
@@ -132,7 +151,7 @@ func (w *Watcher) loop(poll time.Duration, notify func(uint32, bool)) (last uint
 // first, if one did. Stopping twice is fine. Stop must not be called from notify.
 func (w *Watcher) Stop() error {
 	if w.stop.CompareAndSwap(false, true) {
-		sys.wake(w.addr) // wakes every waiter on the word, in every process: they re-check and wait again
+		sys.wake(w.addr.Load()) // wakes every waiter on the word, in every process: they re-check and wait again
 	}
 	<-w.done
 	w.owner.mu.Lock()

@@ -50,6 +50,10 @@ class NodeSharedMemoryQueue extends Attached {
   #persistent;
   #asString;
   #staleLockTimeout;
+  // A queue that follows its name (options.reattach): [due, generation], shared with the engine,
+  // which moves the generation when it maps a new segment. null otherwise.
+  #cell = null;
+  #generation = 0;
   #producers = new TurnQueue({
     owner: this,
     subscribe: (notify) => this.#watch(notify),
@@ -76,7 +80,7 @@ class NodeSharedMemoryQueue extends Attached {
    * @param {boolean} [persistent] default true; false removes the segment on close
    * @param {boolean} [isWriter] default true: create the queue (or attach to an existing one);
    *   false: open an existing queue. Both can enqueue and dequeue.
-   * @param {{layout?: 'v2'|'v1', encoding?: 'utf8'|'buffer', mode?: number, lockTimeout?: number, staleLockTimeout?: number, pollInterval?: number, allowForeignOwner?: boolean}} [options]
+   * @param {{layout?: 'v2'|'v1', encoding?: 'utf8'|'buffer', mode?: number, lockTimeout?: number, staleLockTimeout?: number, pollInterval?: number, allowForeignOwner?: boolean, reattach?: boolean}} [options]
    */
   constructor(name, capacity, maxMessageSize, persistent = true, isWriter = true, options) {
     check.checkName(name);
@@ -86,7 +90,7 @@ class NodeSharedMemoryQueue extends Attached {
     capacity = capacity === undefined && !isWriter ? 0 : check.checkCount(capacity, 'capacity');
     maxMessageSize = maxMessageSize === undefined && !isWriter ? 0 : check.checkCount(maxMessageSize, 'maxMessageSize');
     const opts = check.readOptions(options,
-      ['layout', 'encoding', 'mode', 'lockTimeout', 'pollInterval', 'allowForeignOwner', 'staleLockTimeout']);
+      ['layout', 'encoding', 'mode', 'lockTimeout', 'pollInterval', 'allowForeignOwner', 'staleLockTimeout', 'reattach']);
     const layout = checkQueueLayout(opts.layout);
     const encoding = checkEncoding(opts.encoding);
     const mode = check.checkMode(opts.mode);
@@ -99,6 +103,8 @@ class NodeSharedMemoryQueue extends Attached {
       throw errors.outOfRange('capacity', limit, capacity);
     }
     const foreign = opts.allowForeignOwner !== undefined && check.checkBoolean(opts.allowForeignOwner, 'options.allowForeignOwner');
+    // Queues opened with isWriter false follow their name to a new queue unless told not to.
+    const reattach = opts.reattach === undefined || check.checkBoolean(opts.reattach, 'options.reattach');
     const flags = (isWriter ? C.OPEN_CREATE : 0) | (persistent ? 0 : C.OPEN_UNLINK) | (foreign ? C.OPEN_ALLOW_FOREIGN : 0);
     const [handle, cap, max, bytes] =
       native.queueOpen(name, capacity, maxMessageSize, flags, QUEUE_LAYOUTS[layout], mode, lockTimeout);
@@ -112,6 +118,22 @@ class NodeSharedMemoryQueue extends Attached {
     // v1 has no locks for the rule to apply to.
     this.#staleLockTimeout = layout === 'v2' ? staleLockTimeout : 0;
     if (this.#staleLockTimeout !== 0) native.queueStaleLock(handle, staleLockTimeout);
+    if (!isWriter && reattach) {
+      const cell = new Uint32Array(2);
+      native.queueReattach(handle, pollInterval, flags, cell);
+      this.#cell = cell;
+      this.#generation = cell[1];
+    }
+  }
+
+  // After each operation: a move to a new queue (the engine's generation moved) takes its capacity
+  // and sizes, and is told with 'reattach' on the next tick, not from inside the operation.
+  #noticeReattach() {
+    const cell = this.#cell;
+    if (cell === null || cell[1] === this.#generation) return;
+    this.#generation = cell[1];
+    [this.#capacity, this.#maxMessageSize, this.#bytes] = native.queueDescribe(handleOf(this));
+    process.nextTick(() => { if (!this.closed) this.emit('reattach'); });
   }
 
   /** Number of slots. */
@@ -119,21 +141,35 @@ class NodeSharedMemoryQueue extends Attached {
   /** Largest message, in bytes. */
   get maxMessageSize() { return this.#maxMessageSize; }
   /** Messages in the queue now. */
-  get size() { return native.queueLen(handleOf(this)); }
+  get size() {
+    const n = native.queueLen(handleOf(this));
+    this.#noticeReattach();
+    return n;
+  }
   get layout() { return this.#layout; }
   get persistent() { return this.#persistent; }
   /** Bytes of the segment: header plus capacity × (4 + maxMessageSize). */
   get byteLength() { return this.#bytes; }
 
   // Through handleOf, not this.size, so that a foreign `this` is ERR_INVALID_THIS, not an answer.
-  isEmpty() { return native.queueLen(handleOf(this)) === 0; }
-  isFull() { return native.queueLen(handleOf(this)) === this.#capacity; }
+  isEmpty() {
+    const n = native.queueLen(handleOf(this));
+    this.#noticeReattach();
+    return n === 0;
+  }
+
+  isFull() {
+    const n = native.queueLen(handleOf(this));
+    this.#noticeReattach();
+    return n === this.#capacity;
+  }
 
   /** Appends a string (UTF-8) or the bytes of an ArrayBufferView. false when the queue is full. */
   enqueue(value) {
     const h = handleOf(this);
     checkMessage(value);
     const added = native.queueEnqueue(h, value);
+    this.#noticeReattach();
     if (this.#staleLockTimeout !== 0) this.#noteLockBroken(h);
     return added;
   }
@@ -142,6 +178,7 @@ class NodeSharedMemoryQueue extends Attached {
   dequeue() {
     const h = handleOf(this);
     const message = native.queueTake(h, false, this.#asString, MAX_STRING_LENGTH);
+    this.#noticeReattach();
     if (this.#staleLockTimeout !== 0) this.#noteLockBroken(h);
     return message;
   }
@@ -150,6 +187,7 @@ class NodeSharedMemoryQueue extends Attached {
   peek() {
     const h = handleOf(this);
     const message = native.queueTake(h, true, this.#asString, MAX_STRING_LENGTH);
+    this.#noticeReattach();
     if (this.#staleLockTimeout !== 0) this.#noteLockBroken(h);
     return message;
   }

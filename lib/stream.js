@@ -19,6 +19,16 @@ const DEFAULT_SIZE = 65535;
 let isStream;
 // Reports what the stale-lock rule took over during the operation just made (nothing when off).
 let noteLockBroken;
+// Called after every native call of a reader that may have moved it to a new segment: notices the
+// move in the cell the addon keeps up to date, and emits 'reattach'. Set below.
+let noticeReattach;
+// The generation of the segment a reader last noticed it maps (0 until its first move). Set below.
+let generationOf;
+// What every read does after the engine call: notice a move, report a stale lock taken over.
+function afterRead(stream) {
+  noticeReattach(stream);
+  noteLockBroken(stream);
+}
 
 class SharedMemoryStream extends Attached {
   #size;
@@ -26,13 +36,28 @@ class SharedMemoryStream extends Attached {
   #persistent;
   #readOnly;
   #staleLockTimeout;
+  // A reader that follows its name: [generation, bytes mapped], kept up to date by the addon
+  // after each engine call (one element compared per read, no call). null otherwise.
+  #cell = null;
+  #generation = 0;
 
   static {
     isStream = (obj) => obj !== null && typeof obj === 'object' && #size in obj;
+    generationOf = (stream) => stream.#generation;
     noteLockBroken = (stream) => {
       if (stream.#staleLockTimeout === 0 || stream.closed) return;
       const holder = native.query(handleOf(stream), C.QUERY_LOCK_BROKEN);
       if (holder !== 0) locks.reportLockBroken(stream, 'write', holder, stream.#staleLockTimeout);
+    };
+    noticeReattach = (stream, now) => {
+      const cell = stream.#cell;
+      if (cell === null || cell[0] === stream.#generation) return;
+      stream.#generation = cell[0];
+      stream.#size = cell[1];
+      // Not from inside the read that moved it (user code would run in the middle of a read);
+      // a change event, already on its own turn, is preceded by it directly.
+      if (now) stream.emit('reattach');
+      else process.nextTick(() => { if (!stream.closed) stream.emit('reattach'); });
     };
   }
 
@@ -40,7 +65,7 @@ class SharedMemoryStream extends Attached {
     check.checkName(name);
     check.checkBoolean(persistent, 'persistent');
     const opts = check.readOptions(options,
-      ['layout', 'mode', 'lockTimeout', 'pollInterval', 'readOnly', 'allowForeignOwner', 'staleLockTimeout']);
+      ['layout', 'mode', 'lockTimeout', 'pollInterval', 'readOnly', 'allowForeignOwner', 'staleLockTimeout', 'reattach']);
     const layout = check.checkLayout(opts.layout);
     const mode = check.checkMode(opts.mode);
     const { lockTimeout, pollInterval } = check.checkEngineTimes(opts);
@@ -49,6 +74,8 @@ class SharedMemoryStream extends Attached {
     if (staleLockTimeout !== 0 && !isWriter && opts.readOnly === true) {
       throw errors.invalidValue('options.staleLockTimeout', 'no stale-lock rule on a readOnly reader (a read-only mapping can never take a lock over)', staleLockTimeout);
     }
+    // Readers follow their name to a new segment unless told not to; a writer made the name itself.
+    const reattach = opts.reattach === undefined || check.checkBoolean(opts.reattach, 'options.reattach');
     // Only a writer is refused another user's segment (the engine's rule); readers accept it anyway.
     const foreign = opts.allowForeignOwner !== undefined && check.checkBoolean(opts.allowForeignOwner, 'options.allowForeignOwner');
     if (isWriter) {
@@ -72,6 +99,12 @@ class SharedMemoryStream extends Attached {
     // v1 and v0 have no lock for the rule to apply to.
     this.#staleLockTimeout = layout === 'v2' ? staleLockTimeout : 0;
     if (this.#staleLockTimeout !== 0) native.streamStaleLock(handle, staleLockTimeout);
+    if (!isWriter && reattach) {
+      const cell = new Uint32Array(2);
+      native.streamReattach(handle, pollInterval, size === undefined ? 0 : size, cell);
+      this.#cell = cell;
+      this.#generation = cell[0];
+    }
   }
 
   /** Bytes mapped: the whole segment, header included. */
@@ -83,11 +116,17 @@ class SharedMemoryStream extends Attached {
   /** Whether the mapping is read-only. */
   get readOnly() { return this.#readOnly; }
   /** The segment's revision: incremented by every write (layout v2). */
-  get revision() { return native.query(handleOf(this), C.QUERY_REVISION); }
+  get revision() {
+    const r = native.query(handleOf(this), C.QUERY_REVISION);
+    noticeReattach(this);
+    return r;
+  }
 
   /** The flags byte: kMemoryChanged toggled by each write, plus the type bit of the payload. */
   readFlags() {
-    return native.readFlags(handleOf(this));
+    const f = native.readFlags(handleOf(this));
+    noticeReattach(this);
+    return f;
   }
 
   /**
@@ -189,26 +228,26 @@ class NodeSharedMemoryReadStream extends SharedMemoryStream {
 
   readString() {
     const value = native.readString(handleOf(this));
-    noteLockBroken(this);
+    afterRead(this);
     return value;
   }
 
   readFloatArray() {
     const value = native.readFloatArray(handleOf(this));
-    noteLockBroken(this);
+    afterRead(this);
     return value;
   }
 
   readDoubleArray() {
     const value = native.readDoubleArray(handleOf(this));
-    noteLockBroken(this);
+    afterRead(this);
     return value;
   }
 
   /** The payload's bytes, whatever its type, as a new Buffer. */
   readBuffer() {
     const value = native.readBuffer(handleOf(this));
-    noteLockBroken(this);
+    afterRead(this);
     return value;
   }
 
@@ -218,7 +257,7 @@ class NodeSharedMemoryReadStream extends SharedMemoryStream {
    */
   read() {
     const value = native.read(handleOf(this));
-    noteLockBroken(this);
+    afterRead(this);
     return value;
   }
 
@@ -240,13 +279,15 @@ class NodeSharedMemoryReadStream extends SharedMemoryStream {
       if (err.segment === undefined) err.segment = this.name;
       throw err;
     }
-    noteLockBroken(this);
+    afterRead(this);
     return Math.floor(bytes / unit);
   }
 
   /** Whether the revision moved since this reader last read (layout v2). */
   hasNewData() {
-    return native.query(handleOf(this), C.QUERY_HAS_NEW_DATA) === 1;
+    const news = native.query(handleOf(this), C.QUERY_HAS_NEW_DATA) === 1;
+    noticeReattach(this);
+    return news;
   }
 
   /** Stores the revision of the value this reader last read into ack, waking waitForRead (layout v2). */
@@ -255,6 +296,7 @@ class NodeSharedMemoryReadStream extends SharedMemoryStream {
     // v1/v0 readers are read-only too, but the engine's ERR_SHM_UNSUPPORTED says more there.
     if (this.layout === 'v2' && this.readOnly) throw errors.readOnly(this.name);
     native.query(h, C.QUERY_MARK_AS_READ);
+    noticeReattach(this);
   }
 
   /**
@@ -273,8 +315,8 @@ class NodeSharedMemoryReadStream extends SharedMemoryStream {
    * iterator keeps its own place, so several loops on one reader each see each change.
    */
   [Symbol.asyncIterator]() {
-    let since; // the revision of the value this iterator last yielded
-    return untilClosed(() => nextChange(this, since, undefined, undefined, (revision) => { since = revision; }));
+    let since; // the place ({ revision, generation }) of the value this iterator last yielded
+    return untilClosed(() => nextChange(this, since, undefined, undefined, (place) => { since = place; }));
   }
 
   #startChangeWatch() {
@@ -288,6 +330,8 @@ class NodeSharedMemoryReadStream extends SharedMemoryStream {
   // nobody to tell.
   #onChange(err, value) {
     if (this.closed || this.listenerCount('change') === 0) return;
+    noticeReattach(this, true);
+    if (this.closed || this.listenerCount('change') === 0) return;
     noteLockBroken(this);
     if (err) this.emit('error', err);
     else this.emit('change', value);
@@ -295,11 +339,13 @@ class NodeSharedMemoryReadStream extends SharedMemoryStream {
 }
 
 // The wait behind waitForChange() and each step of an iterator. Without `since` it resolves at once
-// if the reader has not read the current value, and otherwise takes the revision of that moment as
-// its own baseline; with `since` (an iterator's last value), once the revision differs from it. Its
-// own baseline, not the reader's state, is what lets each of several pending waits and iterators
-// see the same write. The value is read when it resolves, which counts as the reader's read;
-// onRead gets that read's revision. Called with any `this`: handleOf() refuses a foreign one.
+// if the reader has not read the current value, and otherwise takes the place of that moment (the
+// revision, and the generation of the segment it is in) as its own baseline; with `since` (an
+// iterator's last value), once the place differs from it. Its own baseline, not the reader's state,
+// is what lets each of several pending waits and iterators see the same write; the generation, that
+// a move to a new segment whose revision happens to equal the old one's is news too. The value is
+// read when it resolves, which counts as the reader's read; onRead gets that read's place. Called
+// with any `this`: handleOf() refuses a foreign one.
 function nextChange(reader, since, timeout, signal, onRead) {
   let baseline = since;
   return waitUntil({
@@ -307,17 +353,20 @@ function nextChange(reader, since, timeout, signal, onRead) {
     test: () => {
       const h = handleOf(reader);
       const revision = native.query(h, C.QUERY_REVISION);
+      noticeReattach(reader);
+      const generation = generationOf(reader);
       if (baseline === undefined) {
         // Read before hasNewData(): a write in between makes that true, so nothing is skipped.
         if (native.query(h, C.QUERY_HAS_NEW_DATA) !== 1) {
-          baseline = revision;
+          baseline = { revision, generation };
           return { done: false };
         }
-      } else if (revision === baseline) {
+      } else if (revision === baseline.revision && generation === baseline.generation) {
         return { done: false };
       }
       const value = native.read(h);
-      if (onRead) onRead(native.query(h, C.QUERY_SEEN));
+      afterRead(reader);
+      if (onRead) onRead({ revision: native.query(h, C.QUERY_SEEN), generation: generationOf(reader) });
       return { done: true, value };
     },
     subscribe: (notify) => watch(reader, (h, pollMs) => native.watchStart(h, C.FIELD_REVISION, pollMs, notify)),

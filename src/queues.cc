@@ -40,9 +40,44 @@ napi_value Open(const Napi::CallbackInfo& info, State& state) {
 
 napi_value Close(const Napi::CallbackInfo& info, State& state) {
   lsm_handle h = HandleArg(info);
-  state.queues.Drop(h);
-  if (lsm_queue_close(h, &state.err) < 0) return state.ThrowEngine(info.Env());
+  int32_t rc = lsm_queue_close(h, &state.err);
+  state.queues.Drop(info.Env(), h);  // after the close has stopped the watchers that store into its cell
+  if (rc < 0) return state.ThrowEngine(info.Env());
   return nullptr;
+}
+
+// queueReattach(handle, pollMs, flags, cell): the queue follows its name (lsm_queue_reattach) and
+// keeps its reattach state in cell, a Uint32Array of 2 JavaScript compares after each operation.
+napi_value Reattach(const Napi::CallbackInfo& info, State& state) {
+  napi_env env = info.Env();
+  lsm_handle h = HandleArg(info);
+  napi_typedarray_type type;
+  size_t length = 0;
+  void* data = nullptr;
+  bool is_typed = false;
+  if (napi_is_typedarray(env, info[3], &is_typed) != napi_ok || !is_typed ||
+      napi_get_typedarray_info(env, info[3], &type, &length, &data, nullptr, nullptr) != napi_ok ||
+      type != napi_uint32_array || length < 2) {
+    return state.Throw(env, ErrorClass::kTypeError, "ERR_INVALID_ARG_TYPE", "cell must be a Uint32Array of 2");
+  }
+  napi_ref ref = nullptr;
+  if (napi_create_reference(env, info[3], 1, &ref) != napi_ok) return nullptr;
+  if (!state.queues.KeepCell(h, ref)) {
+    napi_delete_reference(env, ref);
+    return state.Throw(env, ErrorClass::kError, "ERR_SHM_CLOSED", "the queue is closed");
+  }
+  if (lsm_queue_reattach(h, U32Arg(env, info[1]), U32Arg(env, info[2]), static_cast<uint32_t*>(data), &state.err) < 0) {
+    return state.ThrowEngine(env);
+  }
+  return nullptr;
+}
+
+// queueDescribe(handle) -> [capacity, maxMessageSize, bytes mapped]: after a move to a new segment.
+napi_value Describe(const Napi::CallbackInfo& info, State& state) {
+  lsm_queue_info qi;
+  if (lsm_queue_describe(HandleArg(info), &qi, &state.err) < 0) return state.ThrowEngine(info.Env());
+  return Numbers(info.Env(), {static_cast<double>(qi.capacity), static_cast<double>(qi.max_message_size),
+                              static_cast<double>(qi.size)});
 }
 
 // queueEnqueue(handle, string | ArrayBufferView) -> true, or false when the queue is full.
@@ -192,6 +227,8 @@ void RegisterQueues(Methods& methods) {
       {"queueBreakLock", Bind<BreakLock>},
       {"queueStaleLock", Bind<StaleLock>},
       {"queueLockBroken", Bind<LockBroken>},
+      {"queueReattach", Bind<Reattach>},
+      {"queueDescribe", Bind<Describe>},
   });
 }
 

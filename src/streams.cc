@@ -15,9 +15,23 @@ void StreamRoom::Add(lsm_handle h, lsm_fast* fast) {
   slots_[i] = Slot{h, fast};
 }
 
-void StreamRoom::Drop(lsm_handle h) {
+void StreamRoom::Drop(napi_env env, lsm_handle h) {
   size_t i = static_cast<size_t>(h & kIndexMask);
-  if (i < slots_.size() && slots_[i].handle == h) slots_[i] = Slot{};
+  if (i < slots_.size() && slots_[i].handle == h) {
+    if (slots_[i].cell_ref != nullptr) napi_delete_reference(env, slots_[i].cell_ref);
+    slots_[i] = Slot{};
+  }
+}
+
+void StreamRoom::SetCell(napi_env env, lsm_handle h, uint32_t* cell, napi_ref ref) {
+  size_t i = static_cast<size_t>(h & kIndexMask);
+  if (i >= slots_.size() || slots_[i].handle != h || slots_[i].cell_ref != nullptr) {
+    napi_delete_reference(env, ref);
+    return;
+  }
+  slots_[i].cell = cell;
+  slots_[i].cell_ref = ref;
+  Sync(h);
 }
 
 void StreamRoom::CloseAll(lsm_error* err) {
@@ -42,7 +56,9 @@ int64_t StreamRoom::ReadWhole(lsm_handle h, uint32_t type, void* dst, size_t cap
     int64_t n = lsm_fast_read(f, type, dst, cap, unit, flags);
     if (n != LSM_FAST_SLOW) return n;
   }
-  return lsm_stream_read(h, type, dst, cap, unit, flags, err);
+  int64_t n = lsm_stream_read(h, type, dst, cap, unit, flags, err);
+  Sync(h);
+  return n;
 }
 
 int32_t StreamRoom::Flags(lsm_handle h, lsm_error* err) {
@@ -50,7 +66,9 @@ int32_t StreamRoom::Flags(lsm_handle h, lsm_error* err) {
     int32_t v = lsm_fast_flags(f);
     if (v != LSM_FAST_SLOW) return v;
   }
-  return lsm_stream_flags(h, err);
+  int32_t v = lsm_stream_flags(h, err);
+  Sync(h);
+  return v;
 }
 
 int64_t StreamRoom::Seen(lsm_handle h, lsm_error* err) {
@@ -122,7 +140,7 @@ napi_value Open(const Napi::CallbackInfo& info, State& state) {
 
 napi_value Close(const Napi::CallbackInfo& info, State& state) {
   lsm_handle h = HandleArg(info);
-  state.streams.Drop(h);  // before the engine frees its fast-path state
+  state.streams.Drop(info.Env(), h);  // before the engine frees its fast-path state
   if (lsm_stream_close(h, &state.err) < 0) return state.ThrowEngine(info.Env());
   return nullptr;
 }
@@ -317,7 +335,9 @@ napi_value ReadInto(const Napi::CallbackInfo& info, State& state) {
 // query(handle, what) -> number (LSM_QUERY_* in goshm.h)
 napi_value Query(const Napi::CallbackInfo& info, State& state) {
   int32_t q = I32Arg(info.Env(), info[1], -1);  // not a number: an unknown query, which the engine refuses
-  int64_t v = lsm_stream_query(HandleArg(info), q, &state.err);
+  lsm_handle h = HandleArg(info);
+  int64_t v = lsm_stream_query(h, q, &state.err);
+  state.streams.Sync(h);
   if (v < 0) return state.ThrowEngine(info.Env());
   return Number(info.Env(), static_cast<double>(v));
 }
@@ -334,6 +354,27 @@ napi_value StaleLock(const Napi::CallbackInfo& info, State& state) {
   if (lsm_stream_stale_lock(HandleArg(info), U32Arg(info.Env(), info[1]), &state.err) < 0) {
     return state.ThrowEngine(info.Env());
   }
+  return nullptr;
+}
+
+// streamReattach(handle, pollMs, size, cell): the reader follows its name (lsm_stream_reattach)
+// and shows its generation and mapped size in cell, a Uint32Array of 2 (StreamRoom::SetCell).
+napi_value Reattach(const Napi::CallbackInfo& info, State& state) {
+  napi_env env = info.Env();
+  lsm_handle h = HandleArg(info);
+  napi_typedarray_type type;
+  size_t length = 0;
+  void* data = nullptr;
+  bool is_typed = false;
+  if (napi_is_typedarray(env, info[3], &is_typed) != napi_ok || !is_typed ||
+      napi_get_typedarray_info(env, info[3], &type, &length, &data, nullptr, nullptr) != napi_ok ||
+      type != napi_uint32_array || length < 2) {
+    return state.Throw(env, ErrorClass::kTypeError, "ERR_INVALID_ARG_TYPE", "cell must be a Uint32Array of 2");
+  }
+  if (lsm_stream_reattach(h, U32Arg(env, info[1]), U64Arg(env, info[2]), &state.err) < 0) return state.ThrowEngine(env);
+  napi_ref ref = nullptr;
+  if (napi_create_reference(env, info[3], 1, &ref) != napi_ok) return nullptr;
+  state.streams.SetCell(env, h, static_cast<uint32_t*>(data), ref);
   return nullptr;
 }
 
@@ -366,6 +407,7 @@ void RegisterStreams(Methods& methods) {
       {"query", Bind<Query>},
       {"streamBreakLock", Bind<BreakLock>},
       {"streamStaleLock", Bind<StaleLock>},
+      {"streamReattach", Bind<Reattach>},
       {"unlink", Bind<Unlink>},
   });
 }

@@ -29,6 +29,7 @@ struct Watch {
   lsm_handle stream = 0;   // a 'change' watch: the stream whose value is delivered
   bool change = false;
   uint32_t delivered = 0;  // a 'change' watch: the revision of the value last delivered (JS thread)
+  uint32_t generation = 0; // a 'change' watch: the stream's segment then (it may follow its name)
   bool freed = false;      // the engine id was stopped and freed by the addon (JS thread)
   std::atomic<uint32_t> latest{0};
   std::atomic<bool> pending{false};     // a JavaScript call is queued: later changes ride on it
@@ -81,8 +82,10 @@ void CallBack(napi_env env, napi_value callback, size_t argc, napi_value* argv) 
 // iterator or the application's own reads. The watch keeps its own place (delivered) instead.
 void DeliverChange(napi_env env, napi_value callback, Watch* w, uint32_t revision) {
   bool ended = w->ended.load(std::memory_order_acquire);
-  if (revision == w->delivered && !ended) return;
   State& state = *w->state;
+  // A watcher that found the name moved to a new segment asks the read to follow it (Due); the
+  // revisions of two segments say nothing of each other, so a move alone is news.
+  if (revision == w->delivered && !ended && !state.streams.Due(w->stream)) return;
   StreamRoom::ReaderMark mark = state.streams.Mark(w->stream);
   napi_value args[2] = {Undefined(env), nullptr};
   args[1] = ReadValue(env, state, w->stream, &args[0]);
@@ -90,9 +93,11 @@ void DeliverChange(napi_env env, napi_value callback, Watch* w, uint32_t revisio
     args[1] = Undefined(env);
   } else {
     int64_t seen = state.streams.Seen(w->stream, &state.err);
+    uint32_t generation = state.streams.Generation(w->stream);
     StreamRoom::Restore(mark);
-    if (seen < 0 || static_cast<uint32_t>(seen) == w->delivered) return;
+    if (seen < 0 || (static_cast<uint32_t>(seen) == w->delivered && generation == w->generation)) return;
     w->delivered = static_cast<uint32_t>(seen);
+    w->generation = generation;
   }
   CallBack(env, callback, 2, args);
 }
@@ -148,6 +153,7 @@ napi_value Start(const Napi::CallbackInfo& info, State& state, napi_value callba
     return state.ThrowEngine(env);
   }
   w->delivered = baseline;
+  if (w->change) w->generation = state.streams.Generation(w->stream);
   napi_value id = Number(env, static_cast<double>(w->id));
   if (id == nullptr) {  // the environment is going away: nobody could ever stop it, so stop it now
     w->stopped.store(true, std::memory_order_release);

@@ -170,6 +170,26 @@ function writeSegmentFile(name, bytes) {
   fs.writeFileSync(segmentFile(name), bytes);
 }
 
+/**
+ * Replaces the segment as libsharedmemory's create() does when a writer (re)starts: removes the name
+ * and makes a new object under it (a new inode: processes that mapped the old one keep it), sized
+ * to `bytes` and holding them; `bytes` of length 0 leaves the new object empty, as a writer between
+ * shm_open and ftruncate does. Linux only (the new object is a new file).
+ */
+function recreateSegment(name, bytes) {
+  const file = segmentFile(name);
+  fs.rmSync(file, { force: true });
+  const fd = fs.openSync(file, 'wx', 0o600);
+  try {
+    if (bytes.length > 0) {
+      fs.ftruncateSync(fd, bytes.length);
+      fs.writeSync(fd, bytes, 0, bytes.length, 0);
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
 /** Cuts or grows the segment's file to `size` bytes under whoever maps it, as another process would. */
 function truncateSegment(name, size) {
   fs.truncateSync(segmentFile(name), size);
@@ -412,6 +432,7 @@ module.exports = {
   segmentMode,
   writeSegmentFile,
   truncateSegment,
+  recreateSegment,
   removeSegmentFile,
   linuxOnly,
   u32,

@@ -68,6 +68,18 @@ static inline void cpu_relax(void) {
 
 /* ---- the fast functions ------------------------------------------------------------------- */
 
+/* Whether a following reader's check of its name is due (goshm.h lsm_fast): then the engine's
+ * read makes it. Once a check_ns, not at every read: a look at the name is a system call. */
+static inline int reattach_due(lsm_fast* f) {
+  if (f->check_ns == 0) return 0;
+  if (__atomic_load_n(&f->reattach_due, __ATOMIC_RELAXED) != 0) return 1;
+  uint64_t now = lsm_fast_now_ns();
+  if (now - f->checked_at < f->check_ns) return 0;
+  f->checked_at = now;
+  __atomic_store_n(&f->reattach_due, 1, __ATOMIC_RELAXED);
+  return 1;
+}
+
 /* A write that faulted after it began storing may have left a torn payload: it is replaced by an
  * empty one, as the engine's repair does (goshm/stream.go repair): every size field 0 (v0 has one
  * per type), no type bit, kMemoryChanged toggled, and in v2 a new revision (with a wake for those
@@ -157,7 +169,7 @@ int32_t lsm_fast_write(lsm_fast* f, uint32_t type32, const void* data, size_t n)
 }
 
 int64_t lsm_fast_read(lsm_fast* f, uint32_t type32, void* dst, size_t cap, uint32_t unit, uint32_t* flags) {
-  if (f == NULL || !fast_ready()) return LSM_FAST_SLOW;
+  if (f == NULL || !fast_ready() || reattach_due(f)) return LSM_FAST_SLOW;
   uint8_t* mem = f->base;
   const uint64_t size = f->size;
   struct fast_guard g;
@@ -212,7 +224,7 @@ int64_t lsm_fast_read(lsm_fast* f, uint32_t type32, void* dst, size_t cap, uint3
 }
 
 int32_t lsm_fast_flags(lsm_fast* f) {
-  if (f == NULL || !fast_ready()) return LSM_FAST_SLOW;
+  if (f == NULL || !fast_ready() || reattach_due(f)) return LSM_FAST_SLOW;
   struct fast_guard g;
   if (FAST_GUARD_FAULTED(&g)) return LSM_FAST_SLOW;
   fast_arm(&g, f, NULL, 0);

@@ -119,6 +119,15 @@ typedef struct lsm_fast {
   uint32_t has_read; /* 1 once a read completed; shared with the engine */
   int32_t read_only; /* mapped read-only: writes go the slow way (which reports it) */
   int32_t reserved;
+  /* A reader that follows its name to a new segment (lsm_stream_reattach); all 0 otherwise. The
+   * fast read and flags look answer LSM_FAST_SLOW while reattach_due is set, and set it when
+   * check_ns has passed since checked_at (lsm_fast_now_ns): the engine's call then checks the
+   * name, clears it, and after a move has changed base, size and generation. reattach_due and
+   * generation are shared with the engine; a watcher sets reattach_due from its own thread. */
+  uint32_t reattach_due;
+  uint32_t generation; /* moves each time the stream maps a new segment under its name */
+  uint64_t check_ns;
+  uint64_t checked_at;
 } lsm_fast;
 
 #define LSM_FAST_SLOW (-3)
@@ -166,6 +175,14 @@ int64_t lsm_stream_read(lsm_handle handle, uint32_t type, void* dst, size_t cap,
                         lsm_error* err);
 /* Returns the flags byte (0..255). */
 int32_t lsm_stream_flags(lsm_handle handle, lsm_error* err);
+/* Makes a reader follow its name when a peer replaces the segment under it (libsharedmemory's
+ * create() unlinks the name and makes a new one): checked at least every poll_ms on reads, flags
+ * looks and queries, and at every poll tick of its watches; size is the size asked at open (0: the
+ * whole segment). Call once, right after lsm_stream_open, before any watch starts; a writer (a
+ * stream that created its segment) and an OS that cannot tell objects apart ignore it. */
+int32_t lsm_stream_reattach(lsm_handle handle, uint32_t poll_ms, uint64_t size, lsm_error* err);
+/* A monotonic clock in nanoseconds, cheap enough for every fast read (0 where there is none). */
+uint64_t lsm_fast_now_ns(void);
 int32_t lsm_unlink(char* name, size_t name_len, lsm_error* err);
 
 /* Layout v2 state, by query: revision, ack, has-new-data (0/1), mark-as-read (stores the revision
@@ -252,6 +269,16 @@ int32_t lsm_queue_enqueue(lsm_handle handle, void* data, size_t len, lsm_error* 
  * its length is returned, and the caller grows dst and calls again. */
 int64_t lsm_queue_take(lsm_handle handle, void* dst, size_t cap, int32_t peek, lsm_error* err);
 int64_t lsm_queue_len(lsm_handle handle, lsm_error* err);
+/* Makes a queue opened without LSM_OPEN_CREATE follow its name when a peer replaces the segment
+ * under it (a C++ queue writer restarting), checked at least every poll_ms by its operations and at
+ * every poll tick of its watches. state is two u32 the caller keeps valid until lsm_queue_close has
+ * returned: [0] is set by watchers (from their threads) to make the next operation look at once,
+ * [1] moves each time the queue maps a new segment, whose capacity and sizes lsm_queue_describe
+ * then tells. flags are the open's (LSM_OPEN_ALLOW_FOREIGN applies to the new segment too). Call
+ * once, right after lsm_queue_open, before any watch starts; a queue that created its segment, and
+ * an OS that cannot tell objects apart, ignore it. */
+int32_t lsm_queue_reattach(lsm_handle handle, uint32_t poll_ms, uint32_t flags, uint32_t* state, lsm_error* err);
+int32_t lsm_queue_describe(lsm_handle handle, lsm_queue_info* info, lsm_error* err);
 
 /* The v2 queue's locks, as bits of the which argument of lsm_queue_break_lock. */
 #define LSM_LOCK_PRODUCER 1u

@@ -38,9 +38,7 @@ func lsm_queue_open(name *C.char, nameLen C.size_t, capacity C.uint32_t, maxMess
 			return 0, err
 		}
 		*out = C.lsm_handle(h)
-		info.capacity = C.uint32_t(q.Capacity())
-		info.max_message_size = C.uint32_t(q.MaxMessageSize())
-		info.size = C.uint64_t(q.Segment().Size())
+		describe(q, info)
 		return 0, nil
 	})
 }
@@ -102,12 +100,37 @@ func lsm_queue_stale_lock(h C.lsm_handle, staleMs C.uint32_t, e *C.lsm_error) C.
 	})
 }
 
+func describe(q *goshm.Queue, info *C.lsm_queue_info) {
+	info.capacity = C.uint32_t(q.Capacity())
+	info.max_message_size = C.uint32_t(q.MaxMessageSize())
+	info.size = C.uint64_t(q.Segment().Size())
+}
+
+//export lsm_queue_reattach
+func lsm_queue_reattach(h C.lsm_handle, pollMs C.uint32_t, flags C.uint32_t, state *C.uint32_t, e *C.lsm_error) C.int32_t {
+	return call(&queues, h, e, func(q *goshm.Queue) (C.int32_t, error) {
+		q.EnableReattach(time.Duration(pollMs)*time.Millisecond, flags&C.LSM_OPEN_ALLOW_FOREIGN != 0)
+		if q.Follows() && state != nil {
+			q.ShareReattachState((*goshm.ReattachState)(unsafe.Pointer(state)))
+		}
+		return 0, nil
+	})
+}
+
 //export lsm_queue_lock_broken
 func lsm_queue_lock_broken(h C.lsm_handle, broken *C.uint32_t, e *C.lsm_error) C.int32_t {
 	return call(&queues, h, e, func(q *goshm.Queue) (C.int32_t, error) {
 		p, c := q.StaleLockBroken()
 		out := unsafe.Slice(broken, 2)
 		out[0], out[1] = C.uint32_t(p), C.uint32_t(c)
+		return 0, nil
+	})
+}
+
+//export lsm_queue_describe
+func lsm_queue_describe(h C.lsm_handle, info *C.lsm_queue_info, e *C.lsm_error) C.int32_t {
+	return call(&queues, h, e, func(q *goshm.Queue) (C.int32_t, error) {
+		describe(q, info)
 		return 0, nil
 	})
 }

@@ -44,10 +44,21 @@ func newFast(s *goshm.Stream, readOnly bool) *C.lsm_fast {
 	return f
 }
 
+// followed brings the fast-path state to the segment the stream maps now, after an engine call that
+// may have moved it to a new one (goshm Stream.EnableReattach). The fast path runs on the thread
+// that made the call, so nothing reads these fields meanwhile.
+func (s *stream) followed() {
+	if f := s.fast; f != nil && f.check_ns != 0 {
+		f.base = (*C.uint8_t)(s.Segment().Base())
+		f.size = C.uint64_t(s.Segment().Size())
+	}
+}
+
 // close closes the stream and frees its fast-path state; the caller has stopped using it.
 func (s *stream) close() error {
 	if s.fast != nil {
 		s.ShareReaderState(nil)
+		s.ShareReattachState(nil)
 		C.free(unsafe.Pointer(s.fast))
 		s.fast = nil
 	}
@@ -107,6 +118,7 @@ func lsm_stream_read(h C.lsm_handle, typ C.uint32_t, dst unsafe.Pointer, capacit
 	flags *C.uint32_t, e *C.lsm_error) C.int64_t {
 	return call(&streams, h, e, func(s *stream) (C.int64_t, error) {
 		n, f, err := s.ReadWhole(uint8(typ), bytesOf(dst, capacity), int(unit))
+		s.followed()
 		*flags = C.uint32_t(f)
 		return C.int64_t(n), err
 	})
@@ -116,6 +128,7 @@ func lsm_stream_read(h C.lsm_handle, typ C.uint32_t, dst unsafe.Pointer, capacit
 func lsm_stream_flags(h C.lsm_handle, e *C.lsm_error) C.int32_t {
 	return call(&streams, h, e, func(s *stream) (C.int32_t, error) {
 		f, err := s.Flags()
+		s.followed()
 		return C.int32_t(f), err
 	})
 }
@@ -144,6 +157,7 @@ func lsm_stream_query(h C.lsm_handle, query C.int32_t, e *C.lsm_error) C.int64_t
 		default:
 			err = &goshm.Error{Kind: goshm.KindArg, Msg: fmt.Sprintf("unknown query %d", int(query))}
 		}
+		s.followed()
 		if b {
 			v = 1
 		}
@@ -163,6 +177,23 @@ func lsm_stream_break_lock(h C.lsm_handle, force C.int32_t, e *C.lsm_error) C.in
 func lsm_stream_stale_lock(h C.lsm_handle, staleMs C.uint32_t, e *C.lsm_error) C.int32_t {
 	return call(&streams, h, e, func(s *stream) (C.int32_t, error) {
 		s.SetStaleLockTimeout(time.Duration(staleMs) * time.Millisecond)
+		return 0, nil
+	})
+}
+
+//export lsm_stream_reattach
+func lsm_stream_reattach(h C.lsm_handle, pollMs C.uint32_t, size C.uint64_t, e *C.lsm_error) C.int32_t {
+	return call(&streams, h, e, func(s *stream) (C.int32_t, error) {
+		poll := time.Duration(pollMs) * time.Millisecond
+		if poll <= 0 {
+			poll = goshm.DefaultPollInterval
+		}
+		s.EnableReattach(poll, int64(size))
+		if s.fast != nil && s.Follows() {
+			s.ShareReattachState((*goshm.ReattachState)(unsafe.Pointer(&s.fast.reattach_due)))
+			s.fast.checked_at = C.lsm_fast_now_ns()
+			s.fast.check_ns = C.uint64_t(poll.Nanoseconds())
+		}
 		return 0, nil
 	})
 }

@@ -27,6 +27,10 @@ const n: number = r.readInto(new Uint8Array(16));
 const flags: number = r.readFlags() & kMemoryChanged & kMemoryTypeBuffer;
 const rev: number = r.revision;
 r.on('change', (value) => { const p: Payload | null = value; void p; }).unref().ref();
+r.on('reattach', () => {}).once('reattach', () => {});
+new NodeSharedMemoryReadStream('types', undefined, true, { reattach: false, pollInterval: 5 });
+// @ts-expect-error reattach is a boolean
+new NodeSharedMemoryReadStream('types', undefined, true, { reattach: 1 });
 const next: Promise<Payload | null> = r.waitForChange({ timeout: 5, signal: new AbortController().signal });
 async function iterate(): Promise<void> {
   for await (const value of r) { const p: Payload | null = value; void p; }
@@ -43,6 +47,10 @@ const size: number = q.size + q.capacity + q.maxMessageSize;
 const waited: Promise<string> = q.dequeueWait({ timeout: 5 });
 const put: Promise<void> = q.enqueueWait('x');
 const bq = new NodeSharedMemoryQueue('types-b', 8, 64, false, true, { encoding: 'buffer' });
+const fq = new NodeSharedMemoryQueue('types-q', undefined, undefined, true, false, { reattach: false });
+fq.on('reattach', () => {}).on('close', () => {});
+// @ts-expect-error reattach is a boolean
+new NodeSharedMemoryQueue('types-q', undefined, undefined, true, false, { reattach: 'no' });
 const bm: Buffer | undefined = bq.dequeue();
 // @ts-expect-error numbers are not messages
 q.enqueue(42);
