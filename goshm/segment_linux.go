@@ -79,7 +79,7 @@ func (osImpl) open(name string, o OpenOptions) (*Segment, error) {
 		}
 		return nil, osError(name, "mmap", err)
 	}
-	return &Segment{name: name, mem: mem, created: created, unlink: o.Unlink, readOnly: o.ReadOnly}, nil
+	return &Segment{name: name, mem: mem, fileSize: max(st.Size, size), created: created, unlink: o.Unlink, readOnly: o.ReadOnly}, nil
 }
 
 // openFile opens or creates the segment file. Creating uses O_EXCL first so we know whether we
