@@ -60,6 +60,7 @@ func TestWriterReset(t *testing.T) {
 	}
 	img := fileBytes(t, name)
 	img[goshm.V2HintAck] = 1 // as a waiting watcher leaves it
+	img[3] = 0x5a            // padding some other program set
 	plant(t, name, img)
 
 	keep, err := goshm.OpenStream(name, goshm.OpenOptions{Create: true, Size: 64}, goshm.StreamOptions{Layout: goshm.LayoutV2})
@@ -78,8 +79,8 @@ func TestWriterReset(t *testing.T) {
 	defer s.Close()
 	after := fileBytes(t, name)
 	u32 := func(off int) uint32 { return binary.LittleEndian.Uint32(after[off:]) }
-	if after[0] != 0 || u32(goshm.V2Size) != 0 || u32(goshm.V2Lock) != 0 {
-		t.Errorf("flags %#x, size %d, lock %d; want all 0", after[0], u32(goshm.V2Size), u32(goshm.V2Lock))
+	if after[0] != 0 || after[3] != 0 || u32(goshm.V2Size) != 0 || u32(goshm.V2Lock) != 0 {
+		t.Errorf("flags %#x, byte 3 %#x, size %d, lock %d; want all 0", after[0], after[3], u32(goshm.V2Size), u32(goshm.V2Lock))
 	}
 	if u32(goshm.V2Revision) != 2 || u32(goshm.V2Ack) != 2 {
 		t.Errorf("revision %d, ack %d; want 2 and 2", u32(goshm.V2Revision), u32(goshm.V2Ack))

@@ -163,8 +163,8 @@ func (s *Stream) abandon() {
 // write, and the revision moves on instead of going back to 0: a reader that saw revision 0 before
 // must not take the reset for "nothing changed". The ack is set to the new revision, as on a new
 // segment (ack == revision: isMessageRead is true), and watchers of both words are woken. Bytes 1
-// and 2 (watcher hints) belong to the watchers still waiting and are kept; the payload bytes are
-// left as they are (size 0 hides them).
+// and 2 (watcher hints) belong to the watchers still waiting and are kept, byte 3 is cleared; the
+// payload bytes are left as they are (size 0 hides them).
 func (s *Stream) Reset() (err error) {
 	defer recoverFault(s.seg.name, &err, debug.SetPanicOnFault(true))
 	if s.mem == nil {
@@ -187,6 +187,7 @@ func (s *Stream) Reset() (err error) {
 	}
 	mem[0] = 0
 	if s.layout == LayoutV2 {
+		mem[3] = 0 // padding no writer sets: 0 as in a new segment (bytes 1 and 2 are the hints)
 		rev := atomic.AddUint32(s.word(V2Revision), 1)
 		atomic.StoreUint32(s.word(V2Ack), rev)
 		if mem[V2HintRevision] != 0 {
