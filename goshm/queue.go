@@ -117,6 +117,10 @@ func queueHeaderSize(l Layout) int {
 //
 // o.ReadOnly is refused: every queue operation writes the indices, the count or a lock. A segment
 // owned by another user is refused (EPERM) unless o.AllowForeignOwner, whether creating or not.
+//
+// A failed open never removes a segment it did not create, o.Unlink or not; a segment whose bytes
+// show a stream or a queue of the other layout is refused with a KindLayout error saying so
+// (detect.go). A queue writer never resets an existing queue: its peers' messages stay.
 func OpenQueue(name string, o OpenOptions, qo QueueOptions) (*Queue, error) {
 	if qo.Layout != LayoutV2 && qo.Layout != LayoutV1 {
 		return nil, newError(KindArg, name,

@@ -59,7 +59,10 @@ func (s *Stream) ShareReaderState(rs *ReaderState) {
 	s.reader = rs
 }
 
-// OpenStream opens (or, with o.Create, creates) a segment and puts a Stream over it.
+// OpenStream opens (or, with o.Create, creates) a segment and puts a Stream over it. An existing
+// segment whose bytes show a queue or a stream of another layout is refused with a KindLayout
+// error saying so (detect.go), before a writer grows or resets it. A failed open never removes a
+// segment it did not create, o.Unlink or not.
 func OpenStream(name string, o OpenOptions, so StreamOptions) (*Stream, error) {
 	// Refused before Open, so a failing call neither creates nor grows a segment.
 	if o.Create && so.Layout.Valid() && o.Size < int64(so.Layout.MinSize()) {
