@@ -91,6 +91,12 @@ export interface WriteStreamOptions extends StreamOptions {
    * refused with an EPERM error naming its owner and mode, and left as it is.
    */
   allowForeignOwner?: boolean;
+  /**
+   * Default true: on an existing segment, start from a new segment's header (flags 0, size 0; in v2
+   * a new revision with ack equal to it), in place and under the write lock, as the original's
+   * writers started from a new segment. false attaches keeping the value. Readers never reset.
+   */
+  reset?: boolean;
 }
 
 /** Errors from the OS or the engine carry a code to switch on. */

@@ -14,6 +14,8 @@
 //	name.go, segment.go   segment names; opening, closing and unlinking a segment
 //	raw.go                reference-counted raw access to a segment
 //	layout.go             the stream layouts' header offsets and flag bits
+//	detect.go             what a segment's bytes look like (stream or queue, which layout), and
+//	                      which opens that contradicts
 //	stream.go             reading and writing a stream; stream_lock.go its v2 write lock
 //	revision.go           a v2 stream's revision and ack, and watching them
 //	lock.go               lock words: waiting, acquiring, dead-holder detection (streams and queues)

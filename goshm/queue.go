@@ -120,6 +120,10 @@ func queueHeaderSize(l Layout) int {
 //
 // o.ReadOnly is refused: every queue operation writes the indices, the count or a lock. A segment
 // owned by another user is refused (EPERM) unless o.AllowForeignOwner, whether creating or not.
+//
+// A failed open never removes a segment it did not create, o.Unlink or not; a segment whose bytes
+// show a stream or a queue of the other layout is refused with a KindLayout error saying so
+// (detect.go). A queue writer never resets an existing queue: its peers' messages stay.
 func OpenQueue(name string, o OpenOptions, qo QueueOptions) (*Queue, error) {
 	if qo.Layout != LayoutV2 && qo.Layout != LayoutV1 {
 		return nil, newError(KindArg, name,
@@ -174,10 +178,11 @@ func OpenQueue(name string, o OpenOptions, qo QueueOptions) (*Queue, error) {
 			seg.unlink = o.Unlink
 			return newQueue(seg, qo, false)
 		case headerOther:
-			seg.Close()
-			return nil, newError(KindLayout, name,
+			err := queueShapeError(seg, qo.Layout, newError(KindLayout, name,
 				"shared memory segment %q exists and holds something other than a queue of layout %s (its header is neither a queue's nor blank)",
-				name, qo.Layout)
+				name, qo.Layout))
+			seg.Close()
+			return nil, err
 		}
 		seg.Close()
 	} else if !isNotExist(err) && !IsKind(err, KindSize) {
@@ -251,7 +256,8 @@ func newQueue(seg *Segment, qo QueueOptions, initialise bool) (q *Queue, err err
 	}
 	defer func() {
 		if err != nil {
-			seg.Close()
+			err = queueShapeError(seg, qo.Layout, err)
+			seg.abandon()
 			q = nil
 		}
 	}()
@@ -300,6 +306,13 @@ func newQueue(seg *Segment, qo QueueOptions, initialise bool) (q *Queue, err err
 			"queue %q has an inconsistent header: %d slots of %d bytes need %s bytes, but the segment is %d bytes",
 			seg.name, c, m, needBytes(q.header, c, m), len(q.mem))
 	}
+	if !seg.created && qo.Layout == LayoutV1 {
+		// A v2 queue passes every check of v1's shorter header (its slots end 8 bytes before the
+		// segment does); its exact geometry is what tells them apart.
+		if _, ok := detectQueue(q.mem, seg.wholeSize(), LayoutV2); ok {
+			return nil, q.headerError("it is sized for the 28-byte header of layout v2")
+		}
+	}
 	q.capacity, q.maxMsg, q.slotSize = c, m, int(slot)
 	if _, _, _, err := q.state(); err != nil {
 		return nil, err
@@ -321,6 +334,20 @@ func (q *Queue) headerZero() bool {
 		}
 	}
 	return true
+}
+
+// queueShapeError gives a KindLayout error met while opening a queue of layout l over seg the
+// message of what the segment looks like instead, when its bytes show another kind or layout (see
+// shapeConflict). Any other error is returned as it is.
+func queueShapeError(seg *Segment, l Layout, err error) error {
+	if !IsKind(err, KindLayout) {
+		return err
+	}
+	d, derr := DetectSegment(seg)
+	if derr != nil || !shapeConflict(seg, d, ShapeQueue, l) {
+		return err
+	}
+	return newError(KindLayout, seg.name, "shared memory segment %q looks like %s, not a queue of layout %s", seg.name, d, l)
 }
 
 func needBytes(hdr int, c, m uint32) string {

@@ -48,6 +48,7 @@ type OpenOptions struct {
 type Segment struct {
 	name     string
 	mem      []byte
+	fileSize int64 // the segment's whole size when mapped, which a mapping of part of it does not show
 	created  bool
 	unlink   bool
 	readOnly bool
@@ -123,6 +124,16 @@ func (s *Segment) Size() int { return len(s.mem) }
 
 // Created reports whether Open made the segment rather than attaching to an existing one.
 func (s *Segment) Created() bool { return s.created }
+
+// abandon closes a segment for a constructor that failed after opening it. The name goes only if
+// this open created it (and was told Unlink): an existing segment, which other processes may use
+// and which the caller may have meant to keep, is never removed by a call that failed.
+func (s *Segment) abandon() error {
+	if !s.created {
+		s.unlink = false
+	}
+	return s.Close()
+}
 
 // Close unmaps the segment and, when it was opened with Unlink, removes its name. Closing twice
 // is not an error.

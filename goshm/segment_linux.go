@@ -79,7 +79,7 @@ func (osImpl) open(name string, o OpenOptions) (*Segment, error) {
 		}
 		return nil, osError(name, "mmap", err)
 	}
-	return &Segment{name: name, mem: mem, created: created, unlink: o.Unlink, readOnly: o.ReadOnly,
+	return &Segment{name: name, mem: mem, fileSize: max(st.Size, size), created: created, unlink: o.Unlink, readOnly: o.ReadOnly,
 		id: fileID{dev: uint64(st.Dev), ino: st.Ino}, hasID: true}, nil
 }
 

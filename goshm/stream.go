@@ -13,6 +13,10 @@ import (
 type StreamOptions struct {
 	Layout      Layout
 	LockTimeout time.Duration // 0 means DefaultLockTimeout
+	// Reset makes a writer (OpenOptions.Create) that attaches to an existing segment put its header
+	// back to what a new segment holds (Reset), as the C++ library's writers start from a new
+	// segment. A segment this open created is new already.
+	Reset bool
 }
 
 // Stream reads and writes one segment in one of the stream layouts.
@@ -57,12 +61,22 @@ func (s *Stream) ShareReaderState(rs *ReaderState) {
 	s.reader = rs
 }
 
-// OpenStream opens (or, with o.Create, creates) a segment and puts a Stream over it.
+// OpenStream opens (or, with o.Create, creates) a segment and puts a Stream over it. An existing
+// segment whose bytes show a queue or a stream of another layout is refused with a KindLayout
+// error saying so (detect.go), before a writer grows or resets it. A failed open never removes a
+// segment it did not create, o.Unlink or not.
 func OpenStream(name string, o OpenOptions, so StreamOptions) (*Stream, error) {
 	// Refused before Open, so a failing call neither creates nor grows a segment.
 	if o.Create && so.Layout.Valid() && o.Size < int64(so.Layout.MinSize()) {
 		return nil, newError(KindArg, name, "size %d of shared memory segment %q is below the %d-byte header of layout %s",
 			o.Size, name, so.Layout.MinSize(), so.Layout)
+	}
+	if o.Create && so.Layout.Valid() {
+		// Before Open, which grows a smaller segment: a queue (whose geometry is what shows it)
+		// or a stream of another layout is refused with its bytes and size as they were.
+		if err := peekStreamShape(name, o, so.Layout); err != nil {
+			return nil, err
+		}
 	}
 	seg, err := Open(name, o)
 	if err != nil {
@@ -70,10 +84,28 @@ func OpenStream(name string, o OpenOptions, so StreamOptions) (*Stream, error) {
 	}
 	s, err := newStream(seg, so)
 	if err != nil {
-		seg.Close()
+		seg.abandon()
 		return nil, err
 	}
+	if so.Reset && o.Create && !seg.created {
+		if err := s.Reset(); err != nil {
+			s.abandon()
+			return nil, err
+		}
+	}
 	return s, nil
+}
+
+// peekStreamShape is streamShapeError over an existing segment opened apart, read-only and
+// without growing it. Any failure to open it is left to the Open that follows, which reports it.
+func peekStreamShape(name string, o OpenOptions, l Layout) error {
+	o.Create, o.Size, o.Unlink, o.ReadOnly = false, 0, false, true
+	seg, err := Open(name, o)
+	if err != nil {
+		return nil
+	}
+	defer seg.Close()
+	return streamShapeError(seg, l)
 }
 
 // newStream puts a Stream over an open segment, which the Stream then owns.
@@ -85,6 +117,11 @@ func newStream(seg *Segment, o StreamOptions) (*Stream, error) {
 		return nil, newError(KindLayout, seg.name,
 			"shared memory segment %q is %d bytes, too small for the %d-byte header of layout %s",
 			seg.name, seg.Size(), o.Layout.MinSize(), o.Layout)
+	}
+	if !seg.created {
+		if err := streamShapeError(seg, o.Layout); err != nil {
+			return nil, err
+		}
 	}
 	if o.LockTimeout <= 0 {
 		o.LockTimeout = DefaultLockTimeout
@@ -114,6 +151,58 @@ func (s *Stream) Close() error {
 	s.presence.withdraw()
 	s.mem = nil
 	return s.seg.Close()
+}
+
+// abandon closes a stream whose opening failed after the segment was opened (see
+// Segment.abandon).
+func (s *Stream) abandon() {
+	s.presence.withdraw()
+	s.mem = nil
+	s.seg.abandon()
+}
+
+// Reset puts the header back to what a new segment of the layout holds: flags 0 and every size
+// field 0 (v0 has one per payload type), so that the flag sequences of a new writer are those of
+// the C++ library, whose writers start from a new segment. It is done in place, so readers already
+// attached stay attached and see the empty value. In v2 it is done under the write lock, like a
+// write, and the revision moves on instead of going back to 0: a reader that saw revision 0 before
+// must not take the reset for "nothing changed". The ack is set to the new revision, as on a new
+// segment (ack == revision: isMessageRead is true), and watchers of both words are woken. Bytes 1
+// and 2 (watcher hints) belong to the watchers still waiting and are kept, byte 3 is cleared; the
+// payload bytes are left as they are (size 0 hides them).
+func (s *Stream) Reset() (err error) {
+	defer recoverFault(s.seg.name, &err, debug.SetPanicOnFault(true))
+	if s.mem == nil {
+		return s.closedError()
+	}
+	if s.seg.readOnly {
+		return newError(KindUnsupported, s.seg.name, "shared memory segment %q is mapped read-only", s.seg.name)
+	}
+	if s.layout == LayoutV2 {
+		if err := s.lock(); err != nil {
+			return err
+		}
+		defer s.unlock()
+	}
+	mem := s.mem
+	for _, typ := range []uint8{TypeString, TypeFloat, TypeDouble} {
+		if sizeAt, _ := s.layout.fields(typ); sizeAt+4 <= len(mem) {
+			putU32(mem[sizeAt:], 0)
+		}
+	}
+	mem[0] = 0
+	if s.layout == LayoutV2 {
+		mem[3] = 0 // padding no writer sets: 0 as in a new segment (bytes 1 and 2 are the hints)
+		rev := atomic.AddUint32(s.word(V2Revision), 1)
+		atomic.StoreUint32(s.word(V2Ack), rev)
+		if mem[V2HintRevision] != 0 {
+			sys.wake(s.word(V2Revision))
+		}
+		if mem[V2HintAck] != 0 {
+			sys.wake(s.word(V2Ack))
+		}
+	}
+	return nil
 }
 
 // Capacity is the largest payload of type typ, in bytes, that the segment holds.

@@ -64,8 +64,10 @@ class SharedMemoryStream extends Attached {
   constructor(isWriter, name = DEFAULT_NAME, size, persistent = true, options) {
     check.checkName(name);
     check.checkBoolean(persistent, 'persistent');
-    const opts = check.readOptions(options,
-      ['layout', 'mode', 'lockTimeout', 'pollInterval', 'readOnly', 'allowForeignOwner', 'staleLockTimeout', 'reattach']);
+    // Only a writer takes `reset` (readers never change the header) and only a reader `reattach` (a
+    // writer made the name itself): a key the role does not take is refused like a typo.
+    const keys = ['layout', 'mode', 'lockTimeout', 'pollInterval', 'readOnly', 'allowForeignOwner', 'staleLockTimeout'];
+    const opts = check.readOptions(options, isWriter ? [...keys, 'reset'] : [...keys, 'reattach']);
     const layout = check.checkLayout(opts.layout);
     const mode = check.checkMode(opts.mode);
     const { lockTimeout, pollInterval } = check.checkEngineTimes(opts);
@@ -78,6 +80,8 @@ class SharedMemoryStream extends Attached {
     const reattach = opts.reattach === undefined || check.checkBoolean(opts.reattach, 'options.reattach');
     // Only a writer is refused another user's segment (the engine's rule); readers accept it anyway.
     const foreign = opts.allowForeignOwner !== undefined && check.checkBoolean(opts.allowForeignOwner, 'options.allowForeignOwner');
+    // A writer starts from a new segment's header, as the original's did, unless told reset: false.
+    const reset = isWriter && (opts.reset === undefined || check.checkBoolean(opts.reset, 'options.reset'));
     if (isWriter) {
       if (size === undefined) size = DEFAULT_SIZE;
       check.checkSize(size, layout);
@@ -88,7 +92,7 @@ class SharedMemoryStream extends Attached {
     // watch hints and repair a segment whose writer died, unless told readOnly.
     const readOnly = !isWriter && (layout !== 'v2' || opts.readOnly === true);
     const flags = (isWriter ? C.OPEN_CREATE : 0) | (persistent ? 0 : C.OPEN_UNLINK) | (readOnly ? C.OPEN_READONLY : 0) |
-      (foreign ? C.OPEN_ALLOW_FOREIGN : 0);
+      (foreign ? C.OPEN_ALLOW_FOREIGN : 0) | (reset ? C.OPEN_RESET : 0);
     // Size 0: a reader maps the whole segment, whatever its size.
     const [handle, mapped] = native.streamOpen(name, size === undefined ? 0 : size, flags, check.LAYOUTS[layout], mode, lockTimeout);
     super(handle, name, native.streamClose, pollInterval);
@@ -146,11 +150,12 @@ class SharedMemoryStream extends Attached {
 
 class NodeSharedMemoryWriteStream extends SharedMemoryStream {
   /**
-   * Creates the segment (or attaches to an existing one, growing it to `size`).
+   * Creates the segment (or attaches to an existing one, growing it to `size`, and resetting its
+   * header to a new segment's unless `options.reset` is false).
    * @param {string} [name] default "__node-sharedmemory$"
    * @param {number} [size] bytes of the whole segment, header included; default 65535
    * @param {boolean} [persistent] default true; false removes the segment on close
-   * @param {{layout?: 'v2'|'v1'|'v0', mode?: number, lockTimeout?: number, staleLockTimeout?: number, pollInterval?: number, allowForeignOwner?: boolean}} [options]
+   * @param {{layout?: 'v2'|'v1'|'v0', mode?: number, lockTimeout?: number, staleLockTimeout?: number, pollInterval?: number, allowForeignOwner?: boolean, reset?: boolean}} [options]
    */
   constructor(name, size, persistent, options) {
     super(true, name, size, persistent, options);

@@ -226,12 +226,14 @@ describe('10 original API (SPEC §2.1)', () => {
     assert.ok(reader.readString() === big, 'a 270 kB string came back different');
   });
 
-  it('a writer on an existing segment attaches to it (keeps its bytes, grows it), so attached readers stay live', () => {
+  // The header reset a new writer makes by default is test/17-writer-reset.js's; reset: false is the
+  // plain attach.
+  it('a writer on an existing segment attaches to it (with reset: false keeps its bytes; grows it), so attached readers stay live', () => {
     const name = res.name();
     const first = res.writer(name, 4096);
     first.writeString('from the first writer');
     const earlyReader = res.reader(name);
-    const second = res.writer(name, 8192);
+    const second = res.writer(name, 8192, true, { reset: false });
     assert.strictEqual(second.size, 8192);
     assert.strictEqual(segmentSize(name), 8192, 'the segment grew to the larger size');
     const lateReader = res.reader(name);

@@ -104,7 +104,7 @@ describe('39 lock holders in another PID namespace', function () {
     const name = res.name('pidns-live');
     res.writer(name, 4096, true).writeString('before');
     const h = await holderOrSkip(this, name, 'the holder wrote this');
-    const writer = res.writer(name, 4096, true, { lockTimeout: 300 });
+    const writer = res.writer(name, 4096, true, { lockTimeout: 300, reset: false });
     const reader = res.reader(name, undefined, true, { lockTimeout: 300 });
     for (let round = 0; round < 2; round++) {
       const t0 = Date.now();
@@ -133,7 +133,7 @@ describe('39 lock holders in another PID namespace', function () {
     const name = res.name('pidns-dead');
     res.writer(name, 4096, true).writeString('before');
     const h = await holderOrSkip(this, name, 'half written');
-    const writer = res.writer(name, 4096, true, { lockTimeout: 5000 });
+    const writer = res.writer(name, 4096, true, { lockTimeout: 5000, reset: false });
     await h.kill();
     holder = null;
     assert.strictEqual(lockWord(name), h.pid, 'the dead holder left the lock word set');

@@ -337,7 +337,8 @@ describe('70 change detection and events (layout v2)', () => {
       r.on('change', (v) => { if (v === 'last') sawLast(); });
       await watcherArmed(name);
       const peer = await forkPeer();
-      const wid = (await peer.call('open', { role: 'writer', name })).id;
+      // Joins the stream the reader watches: a reset would be one more event (carrying null).
+      const wid = (await peer.call('open', { role: 'writer', name, options: { reset: false } })).id;
       const COUNT = 100000;
       const done = await peer.call('burst', { id: wid, count: COUNT, prefix: 'v', final: 'last' });
       assert.strictEqual(done.writes, COUNT + 1);

@@ -139,7 +139,7 @@ row(W, 'writeBuffer of a 240-byte DataView', RangeError, 'ERR_SHM_TOO_LARGE', [/
   (c) => c.writer.writeBuffer(new DataView(new ArrayBuffer(240))));
 // Layout v0 places a Float64Array at byte 40: its limit there is SEG - 40.
 row(W, 'layout v0: writeDoubleArray of 28 elements (224 bytes, limit 216)', RangeError, 'ERR_SHM_TOO_LARGE', [/payload/, /\b216\b/],
-  (c) => c.open(() => new Writer(c.name, SEG, true, { layout: 'v0' })).writeDoubleArray(new Float64Array(28)));
+  (c) => c.open(() => new Writer(c.name, SEG, true, { layout: 'v0', reset: false })).writeDoubleArray(new Float64Array(28)));
 
 const R = 'reader methods';
 for (const [t, v] of VIEW_TYPES) {
@@ -179,7 +179,7 @@ for (const [t, call] of [
   row(L, t, Error, 'ERR_SHM_UNSUPPORTED', [/v2/], (c) => call(c.open(() => new Reader(c.name, undefined, true, { layout: 'v1' }))));
 }
 for (const [t, call] of [['v0 writer: isMessageRead()', (w) => w.isMessageRead()], ['v0 writer: waitForRead()', (w) => w.waitForRead({ timeout: 100 })]]) {
-  row(L, t, Error, 'ERR_SHM_UNSUPPORTED', [/v2/], (c) => call(c.open(() => new Writer(c.name, SEG, true, { layout: 'v0' }))));
+  row(L, t, Error, 'ERR_SHM_UNSUPPORTED', [/v2/], (c) => call(c.open(() => new Writer(c.name, SEG, true, { layout: 'v0', reset: false }))));
 }
 
 // Raw segments.

@@ -67,6 +67,7 @@ extern "C" {
 #define LSM_OPEN_UNLINK 2u   /* remove the name on close (persistent = false) */
 #define LSM_OPEN_READONLY 4u /* map without write access */
 #define LSM_OPEN_ALLOW_FOREIGN 8u /* writers (CREATE) and queues may attach to another user's segment */
+#define LSM_OPEN_RESET 16u /* a stream writer (CREATE) that attaches resets the header (goshm.StreamOptions.Reset) */
 
 /* Error kinds (goshm.Kind). */
 #define LSM_KIND_OS 1          /* the OS refused; errnum says why */

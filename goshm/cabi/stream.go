@@ -74,7 +74,8 @@ func lsm_stream_open(name *C.char, nameLen C.size_t, size C.uint64_t, flags C.ui
 		if err != nil {
 			return 0, err
 		}
-		so := goshm.StreamOptions{Layout: goshm.Layout(layout), LockTimeout: time.Duration(lockTimeoutMs) * time.Millisecond}
+		so := goshm.StreamOptions{Layout: goshm.Layout(layout), LockTimeout: time.Duration(lockTimeoutMs) * time.Millisecond,
+			Reset: flags&C.LSM_OPEN_RESET != 0}
 		s, err := goshm.OpenStream(goName(name, nameLen), o, so)
 		if err != nil {
 			return 0, err

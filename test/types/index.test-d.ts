@@ -16,6 +16,11 @@ const acked: Promise<void> = w.waitForRead({ timeout: 10 });
 w.writeFloatArray([1, 2]);
 // @ts-expect-error layouts are 'v2' | 'v1' | 'v0'
 new NodeSharedMemoryWriteStream('types', 4096, false, { layout: 'v3' });
+new NodeSharedMemoryWriteStream('types', 4096, false, { reset: false });
+// @ts-expect-error reset is a boolean
+new NodeSharedMemoryWriteStream('types', 4096, false, { reset: 'no' });
+// @ts-expect-error readers never reset
+new NodeSharedMemoryReadStream('types', undefined, true, { reset: false });
 
 const r = new NodeSharedMemoryReadStream('types', undefined, true, { readOnly: false, pollInterval: 5 });
 const s: string = r.readString();
