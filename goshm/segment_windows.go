@@ -97,7 +97,7 @@ func openNamedMapping(name string, o OpenOptions, create bool) (*Segment, error)
 }
 
 // openFileSegment opens (or, with create, creates or opens) the file of a persistent segment and
-// maps it through an unnamed mapping. The file is shared for read, write and delete: read and
+// maps it through an unnamed mapping; a writer (o.Create) grows it to o.Size either way. The file is shared for read, write and delete: read and
 // write as the C++ library shares it, delete so that a peer's unlink is not refused while this
 // process has the file open.
 func openFileSegment(name string, o OpenOptions, create bool) (*Segment, error) {
@@ -171,19 +171,21 @@ func openFileSegment(name string, o OpenOptions, create bool) (*Segment, error) 
 	fileSize := int64(info.FileSizeHigh)<<32 | int64(info.FileSizeLow)
 	size := o.Size
 	switch {
-	case create && fileSize < size:
-		// Grow only, never shrink (see "A writer attaches" in the README); the new bytes are zeros.
+	case o.Create && fileSize < size:
+		// A writer grows the file, never shrinks it (see "A writer attaches" in the README),
+		// whether it made it or attached; the new bytes are zeros.
 		if _, err := windows.Seek(fh, size, 0); err != nil {
 			return fail(osError(name, "SetFilePointerEx", err))
 		}
 		if err := windows.SetEndOfFile(fh); err != nil {
 			return fail(osError(name, "SetEndOfFile", err))
 		}
-	case !create && fileSize == 0:
+	case o.Create:
+	case fileSize == 0:
 		return nil, newError(KindSize, name, "shared memory segment %q is empty (0 bytes)", name)
-	case !create && size == 0:
+	case size == 0:
 		size = fileSize
-	case !create && size > fileSize:
+	case size > fileSize:
 		return nil, newError(KindSize, name,
 			"shared memory segment %q is %d bytes, smaller than the %d bytes asked for", name, fileSize, size)
 	}
