@@ -14,7 +14,10 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// shmOpen is shm_open(2) with the leading "/" the C++ library adds.
+// shmOpen is shm_open(2) with the leading "/" the C++ library adds. unix.Syscall traps into the
+// kernel directly on darwin (not through libSystem), by the BSD system call numbers of
+// <sys/syscall.h>. Apple's shm_open(2) documents only O_RDONLY, O_RDWR, O_CREAT, O_EXCL and
+// O_TRUNC, so close-on-exec is set afterwards rather than passed as O_CLOEXEC.
 func shmOpen(name string, flags int, mode uint32) (int, error) {
 	p, err := unix.BytePtrFromString("/" + name)
 	if err != nil {
@@ -25,6 +28,7 @@ func shmOpen(name string, flags int, mode uint32) (int, error) {
 	if errno != 0 {
 		return -1, errno
 	}
+	unix.CloseOnExec(int(fd))
 	return int(fd), nil
 }
 
@@ -40,8 +44,7 @@ func (osImpl) open(name string, o OpenOptions) (*Segment, error) {
 		access = unix.O_RDONLY
 		prot = unix.PROT_READ
 	}
-	flags := access | unix.O_CLOEXEC
-	fd, created, err := shmOpenFile(name, flags, o)
+	fd, created, err := shmOpenFile(name, access, o)
 	if err != nil {
 		return nil, err
 	}
