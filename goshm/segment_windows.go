@@ -264,9 +264,10 @@ func (osImpl) unmap(mem []byte) error {
 	return nil
 }
 
-// unlink removes a persistent segment's file. A file some process still maps cannot be deleted
-// on Windows; then, as the C++ library does, it is scheduled for removal at the next reboot,
-// which only an administrator may do (otherwise the delete's error is reported). A
+// unlink removes a persistent segment's file. Windows refuses the delete while a peer that opened
+// the file without sharing delete (libsharedmemory) has it open or mapped; then, as the C++
+// library does, it is scheduled for removal at the next reboot, which only an administrator may
+// do (otherwise the delete's error is reported). A
 // non-persistent segment has no name to remove: it vanishes with its last handle, so unlinking
 // one that exists succeeds and changes nothing.
 func (osImpl) unlink(name string) error {
