@@ -1,6 +1,6 @@
 // Wait and wake where the engine has no cross-process futex: waiters poll.
 
-//go:build !linux
+//go:build !linux && !darwin
 
 package goshm
 

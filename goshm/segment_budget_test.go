@@ -5,6 +5,7 @@ package goshm_test
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"syscall"
 	"testing"
 
@@ -38,7 +39,7 @@ func TestMappingBudget(t *testing.T) {
 	if !errors.As(err, &e) || e.Kind != goshm.KindOS || e.Errno != syscall.ENOMEM || e.Syscall != "mmap" {
 		t.Fatalf("open beyond the budget: got %v, want KindOS ENOMEM from mmap", err)
 	}
-	if err := goshm.Unlink(over); !errors.Is(err, syscall.ENOENT) {
+	if err := goshm.Unlink(over); !errors.Is(err, fs.ErrNotExist) {
 		t.Fatalf("the refused open left the segment behind (unlink: %v)", err)
 	}
 	segs[0].Close()

@@ -1,6 +1,6 @@
 // Tests the engine against the segment images written by the real C++ library (test/fixtures/vectors).
 
-//go:build linux
+//go:build linux || windows
 
 package goshm_test
 

@@ -1,4 +1,4 @@
-//go:build !linux
+//go:build !linux && !darwin
 
 /* Elsewhere the engine's waiters poll (goshm futex_other.go): a write has no one to wake. */
 #include "fast_guard.h"
