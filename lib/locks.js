@@ -1,28 +1,7 @@
 // Breaking v2 locks whose holder cannot be judged (the C++ library stores 1 in every lock it holds,
-// so its death is invisible): the options of breakLock(), and the report of what the opt-in
-// stale-lock rule took over, which never happens silently.
+// so its death is invisible): the report of what the opt-in stale-lock rule took over, which never
+// happens silently. Its options are checked in validate.js with the others.
 'use strict';
-const check = require('./validate');
-const errors = require('./errors');
-
-/** { force } of breakLock(). */
-function readBreakOptions(options, keys = ['force']) {
-  const opts = check.readOptions(options, keys);
-  if (opts.force !== undefined) check.checkBoolean(opts.force, 'options.force');
-  return opts;
-}
-
-/** options.staleLockTimeout: 0 (off) when absent; an integer of ms below options.lockTimeout. */
-function checkStaleLockTimeout(value, lockTimeout) {
-  if (value === undefined) return 0;
-  if (typeof value !== 'number') throw errors.invalidType('options.staleLockTimeout', 'a number of milliseconds', value);
-  // A wait ends at lockTimeout, so a stale time at or above it could never be reached.
-  if (!Number.isInteger(value) || value < 1 || value >= lockTimeout) {
-    throw errors.outOfRange('options.staleLockTimeout',
-      `must be an integer from 1 to ${lockTimeout - 1} milliseconds (below options.lockTimeout, ${lockTimeout})`, value);
-  }
-  return value;
-}
 
 /**
  * Reports that the stale-lock rule took `lock` ('write', 'producer' or 'consumer') over from
@@ -44,4 +23,4 @@ function reportLockBroken(owner, lock, holder, staleLockTimeout) {
   });
 }
 
-module.exports = { readBreakOptions, checkStaleLockTimeout, reportLockBroken };
+module.exports = { reportLockBroken };

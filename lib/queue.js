@@ -95,7 +95,7 @@ class NodeSharedMemoryQueue extends Attached {
     const encoding = checkEncoding(opts.encoding);
     const mode = check.checkMode(opts.mode);
     const { lockTimeout, pollInterval } = check.checkEngineTimes(opts);
-    const staleLockTimeout = locks.checkStaleLockTimeout(opts.staleLockTimeout, lockTimeout);
+    const staleLockTimeout = check.checkStaleLockTimeout(opts.staleLockTimeout, lockTimeout);
     // One bound for both layouts, with the larger (v2) header, so that it does not depend on the
     // layout (a v1 queue just under the limit is refused too).
     if (isWriter && C.QUEUE_HEADER_V2 + capacity * (C.QUEUE_SLOT_HEAD + maxMessageSize) > C.MAX_SIZE) {
@@ -201,7 +201,7 @@ class NodeSharedMemoryQueue extends Attached {
    */
   breakLock(options) {
     const h = handleOf(this);
-    const opts = locks.readBreakOptions(options, ['lock', 'force']);
+    const opts = check.readBreakOptions(options, ['lock', 'force']);
     let which = BREAK_LOCKS.both;
     if (opts.lock !== undefined) {
       const expected = "'producer', 'consumer' or 'both'";

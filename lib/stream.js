@@ -72,7 +72,7 @@ class SharedMemoryStream extends Attached {
     const mode = check.checkMode(opts.mode);
     const { lockTimeout, pollInterval } = check.checkEngineTimes(opts);
     if (opts.readOnly !== undefined) check.checkBoolean(opts.readOnly, 'options.readOnly');
-    const staleLockTimeout = locks.checkStaleLockTimeout(opts.staleLockTimeout, lockTimeout);
+    const staleLockTimeout = check.checkStaleLockTimeout(opts.staleLockTimeout, lockTimeout);
     if (staleLockTimeout !== 0 && !isWriter && opts.readOnly === true) {
       throw errors.invalidValue('options.staleLockTimeout', 'no stale-lock rule on a readOnly reader (a read-only mapping can never take a lock over)', staleLockTimeout);
     }
@@ -141,7 +141,7 @@ class SharedMemoryStream extends Attached {
    */
   breakLock(options) {
     const h = handleOf(this);
-    const { force } = locks.readBreakOptions(options);
+    const { force } = check.readBreakOptions(options);
     if (this.#layout === 'v2' && this.#readOnly) throw errors.readOnly(this.name);
     const holder = native.streamBreakLock(h, force === true);
     return holder === 0 ? false : holder;

@@ -240,9 +240,28 @@ function guardAccessors(proto, isMine, what) {
   }
 }
 
+/** { force } of breakLock(). */
+function readBreakOptions(options, keys = ['force']) {
+  const opts = readOptions(options, keys);
+  if (opts.force !== undefined) checkBoolean(opts.force, 'options.force');
+  return opts;
+}
+
+/** options.staleLockTimeout: 0 (off) when absent; an integer of ms below options.lockTimeout. */
+function checkStaleLockTimeout(value, lockTimeout) {
+  if (value === undefined) return 0;
+  if (typeof value !== 'number') throw invalidType('options.staleLockTimeout', 'a number of milliseconds', value);
+  // A wait ends at lockTimeout, so a stale time at or above it could never be reached.
+  if (!Number.isInteger(value) || value < 1 || value >= lockTimeout) {
+    throw outOfRange('options.staleLockTimeout',
+      `must be an integer from 1 to ${lockTimeout - 1} milliseconds (below options.lockTimeout, ${lockTimeout})`, value);
+  }
+  return value;
+}
+
 module.exports = {
   guardAccessors,
   DEFAULT_LOCK_TIMEOUT_MS, DEFAULT_POLL_INTERVAL_MS, DEFAULT_MODE, LAYOUTS,
   checkName, checkSize, checkCount, checkBoolean, readOptions, checkLayout, checkMode,
-  checkEngineTimes, checkWaitOptions, checkView, checkTypedArray, isDetachedView, elementSize,
+  checkEngineTimes, checkStaleLockTimeout, readBreakOptions, checkWaitOptions, checkView, checkTypedArray, isDetachedView, elementSize,
 };
