@@ -95,17 +95,21 @@ func (s *Stream) Generation() uint32 {
 // maybeReattach is the check of reads and queries: when one is due (a watcher or the fast path
 // asked, or poll has passed since the last), it looks at the name and follows it.
 func (s *Stream) maybeReattach() {
-	r := s.re
-	if r == nil || s.mem == nil {
-		return
+	if s.re != nil && s.mem != nil && s.re.checkDue() {
+		s.reattachNow()
 	}
+}
+
+// checkDue reports whether a look at the name is due (a watcher or the fast path asked, or poll
+// has passed since the last look), and if so starts the next period.
+func (r *reattach) checkDue() bool {
 	now := time.Now()
 	if atomic.LoadUint32(&r.state.Due) == 0 && now.Before(r.next) {
-		return
+		return false
 	}
 	atomic.StoreUint32(&r.state.Due, 0)
 	r.next = now.Add(r.poll)
-	s.reattachNow()
+	return true
 }
 
 // reattachNow follows the name if it refers to another valid segment, and reports whether it did.
@@ -272,17 +276,9 @@ func (q *Queue) Generation() uint32 {
 }
 
 func (q *Queue) maybeReattach() {
-	r := q.re
-	if r == nil || q.mem == nil {
-		return
+	if q.re != nil && q.mem != nil && q.re.checkDue() {
+		q.reattachNow()
 	}
-	now := time.Now()
-	if atomic.LoadUint32(&r.state.Due) == 0 && now.Before(r.next) {
-		return
-	}
-	atomic.StoreUint32(&r.state.Due, 0)
-	r.next = now.Add(r.poll)
-	q.reattachNow()
 }
 
 func (q *Queue) reattachNow() bool {

@@ -51,13 +51,8 @@ napi_value Close(const Napi::CallbackInfo& info, State& state) {
 napi_value Reattach(const Napi::CallbackInfo& info, State& state) {
   napi_env env = info.Env();
   lsm_handle h = HandleArg(info);
-  napi_typedarray_type type;
-  size_t length = 0;
-  void* data = nullptr;
-  bool is_typed = false;
-  if (napi_is_typedarray(env, info[3], &is_typed) != napi_ok || !is_typed ||
-      napi_get_typedarray_info(env, info[3], &type, &length, &data, nullptr, nullptr) != napi_ok ||
-      type != napi_uint32_array || length < 2) {
+  uint32_t* cell = U32CellArg(env, info[3], 2);
+  if (cell == nullptr) {
     return state.Throw(env, ErrorClass::kTypeError, "ERR_INVALID_ARG_TYPE", "cell must be a Uint32Array of 2");
   }
   napi_ref ref = nullptr;
@@ -66,7 +61,7 @@ napi_value Reattach(const Napi::CallbackInfo& info, State& state) {
     napi_delete_reference(env, ref);
     return state.Throw(env, ErrorClass::kError, "ERR_SHM_CLOSED", "the queue is closed");
   }
-  if (lsm_queue_reattach(h, U32Arg(env, info[1]), U32Arg(env, info[2]), static_cast<uint32_t*>(data), &state.err) < 0) {
+  if (lsm_queue_reattach(h, U32Arg(env, info[1]), U32Arg(env, info[2]), cell, &state.err) < 0) {
     return state.ThrowEngine(env);
   }
   return nullptr;

@@ -58,6 +58,19 @@ bool BoolArg(napi_env env, napi_value v) {
   return napi_get_value_bool(env, v, &out) == napi_ok && out;
 }
 
+uint32_t* U32CellArg(napi_env env, napi_value v, size_t length) {
+  bool is_typed = false;
+  napi_typedarray_type type;
+  size_t have = 0;
+  void* data = nullptr;
+  if (napi_is_typedarray(env, v, &is_typed) != napi_ok || !is_typed ||
+      napi_get_typedarray_info(env, v, &type, &have, &data, nullptr, nullptr) != napi_ok ||
+      type != napi_uint32_array || have < length) {
+    return nullptr;
+  }
+  return static_cast<uint32_t*>(data);
+}
+
 bool StringArg(napi_env env, napi_value v, std::string* out) {
   size_t len = 0;
   if (napi_get_value_string_utf8(env, v, nullptr, 0, &len) != napi_ok) return false;

@@ -24,6 +24,9 @@ uint64_t U64Arg(napi_env env, napi_value v);  // a non-negative integer below 2^
 bool BoolArg(napi_env env, napi_value v);     // true only for true (no coercion: it may run JS)
 // The UTF-8 bytes of a string argument; false for anything else.
 bool StringArg(napi_env env, napi_value v, std::string* out);
+// The elements of a Uint32Array of at least `length` (a cell JavaScript and the addon share);
+// nullptr for anything else.
+uint32_t* U32CellArg(napi_env env, napi_value v, size_t length);
 
 // ---- results ----------------------------------------------------------------------------------
 // nullptr when V8 cannot make the value: only while the environment is going away (or out of
