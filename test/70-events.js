@@ -17,6 +17,7 @@ const { Worker } = require('worker_threads');
 const { once } = require('events');
 const {
   api, useSegments, readSegment, peekSegment, pokeSegment, u32, linuxOnly, Peer, thrown,
+  within, settlesAtOnce,
 } = require('./helpers');
 
 const FIXTURES = path.join(__dirname, 'fixtures');
@@ -46,25 +47,6 @@ async function watcherGone(name, ms = 3000) {
     if (Date.now() > end) throw new Error(`a watcher of ${name} still waits after ${ms} ms`);
     await delay(1);
   }
-}
-
-/** Rejects with a clear message if `promise` does not settle within `ms`. */
-function within(promise, ms, what) {
-  let timer;
-  const timeout = new Promise((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: nothing after ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
-/** 'settled' if the promise settles before the next turn of the event loop, else 'pending'. */
-async function settlesAtOnce(promise) {
-  const marker = {};
-  const r = await Promise.race([
-    promise.then(() => 'settled', () => 'settled'),
-    new Promise((resolve) => setImmediate(() => resolve(marker))),
-  ]);
-  return r === marker ? 'pending' : r;
 }
 
 /** The payloads an event emitter delivers, queued: next() resolves with the next one. */

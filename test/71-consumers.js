@@ -6,7 +6,7 @@
 // waits until every consumer has the previous value), so that coalescing never applies.
 'use strict';
 const assert = require('assert');
-const { useSegments, peekSegment } = require('./helpers');
+const { useSegments, peekSegment, within, settlesAtOnce } = require('./helpers');
 
 const HINT_REVISION = 1; // header byte a watcher sets while it waits (README, Decisions)
 const ACK = 8; // v2 header offset of ack (SPEC 3.1)
@@ -20,25 +20,6 @@ async function watcherArmed(name, ms = 3000) {
     if (Date.now() > end) throw new Error(`no watcher started on ${name} within ${ms} ms`);
     await new Promise((resolve) => setImmediate(resolve));
   }
-}
-
-/** Rejects with a clear message if `promise` does not settle within `ms`. */
-function within(promise, ms, what) {
-  let timer;
-  const timeout = new Promise((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: nothing after ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
-/** 'settled' if the promise settles before the next turn of the event loop, else 'pending'. */
-async function settlesAtOnce(promise) {
-  const pending = {};
-  const r = await Promise.race([
-    promise.then(() => 'settled', () => 'settled'),
-    new Promise((resolve) => setImmediate(() => resolve(pending))),
-  ]);
-  return r === pending ? 'pending' : r;
 }
 
 /** Values a consumer received, with next(value) resolving once `value` is among them. */

@@ -15,6 +15,7 @@ const { fork } = require('child_process');
 const { Worker } = require('worker_threads');
 const {
   api, useSegments, segmentExists, readSegment, pokeSegment, u32, segmentMode, writeSegmentFile, truncateSegment, Peer,
+  within,
 } = require('./helpers');
 const { message, parse } = require('./fixtures/queue-messages');
 
@@ -61,15 +62,6 @@ async function failureOf(call, what) {
   }
   assert.ok(out && typeof out.then === 'function', `${what} neither threw nor returned a promise`);
   return out.then(() => assert.fail(`${what} resolved`), (err) => err);
-}
-
-/** Rejects with a clear message if promise has not settled within ms. */
-function within(promise, ms, what) {
-  let timer;
-  const deadline = new Promise((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: not settled after ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
 }
 
 /** Tracks whether a promise has settled, for "still pending" assertions. */

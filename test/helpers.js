@@ -417,7 +417,28 @@ class Peer {
   }
 }
 
+/** Rejects with a clear message if `promise` does not settle within `ms`. */
+function within(promise, ms, what) {
+  let timer;
+  const deadline = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: nothing after ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
+}
+
+/** 'settled' if the promise settles before the next turn of the event loop, else 'pending'. */
+async function settlesAtOnce(promise) {
+  const marker = {};
+  const r = await Promise.race([
+    promise.then(() => 'settled', () => 'settled'),
+    new Promise((resolve) => setImmediate(() => resolve(marker))),
+  ]);
+  return r === marker ? 'pending' : r;
+}
+
 module.exports = {
+  within,
+  settlesAtOnce,
   api,
   PREFIX,
   uniqueName,
