@@ -14,6 +14,7 @@
 // operations per second as a multiple of the baseline's (higher is better).
 'use strict';
 const { formatSize, timeRatio } = require('./harness');
+const baselineAddon = require('./baseline');
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -56,6 +57,7 @@ function segmentFor(bytes) {
 // ---- case makers -----------------------------------------------------------------------------
 
 const copyId = (bytes) => `Buffer.copy ${formatSize(bytes)}`;
+const baselineId = (op, bytes) => `baseline ${op} ${formatSize(bytes)}`;
 const sliceId = (kind, bytes) => `${TYPE_NAME[kind]}.slice ${formatSize(bytes)}`;
 const transportId = (name, kind, bytes) => `${name} ${TYPE_NAME[kind]} ${formatSize(bytes)}`;
 const TRANSPORTS = [
@@ -78,7 +80,7 @@ function shmWrite(kind, bytes) {
       const write = WRITE[kind];
       return () => w[write](value);
     },
-    baselines: [[copyId(bytes), 'time'], [transportId(IPC, kind, bytes), 'rate']],
+    baselines: [[baselineId(WRITE[kind], bytes), 'time'], [copyId(bytes), 'time'], [transportId(IPC, kind, bytes), 'rate']],
   };
 }
 
@@ -94,8 +96,87 @@ function shmRead(kind, bytes) {
       return () => r[read]();
     },
     baselines: kind === 'string'
-      ? [[copyId(bytes), 'time']]
-      : [[copyId(bytes), 'time'], [sliceId(kind, bytes), 'time']],
+      ? [[baselineId(READ[kind], bytes), 'time'], [copyId(bytes), 'time']]
+      : [[baselineId(READ[kind], bytes), 'time'], [copyId(bytes), 'time'], [sliceId(kind, bytes), 'time']],
+  };
+}
+
+function shmReadFlags() {
+  return {
+    id: 'shm readFlags',
+    payload: 'flags byte',
+    bytes: 1,
+    setup(ctx) {
+      const { w, r } = ctx.streams(segmentFor(64));
+      w.writeString(text(64));
+      return () => r.readFlags();
+    },
+    baselines: [['baseline readFlags', 'time']],
+  };
+}
+
+// ---- the baseline addon (bench/baseline): the least work an addon must do ----------------------
+
+const TYPE_BIT = { float: 4, double: 8 };
+
+function requiresBaseline() {
+  const b = baselineAddon.load();
+  return typeof b === 'string' ? b : true;
+}
+
+/** A segment mapped by the baseline addon, of the size the module's case uses; closed after the round. */
+function baselineSegment(ctx, bytes) {
+  const b = baselineAddon.load();
+  const name = ctx.segmentName('baseline');
+  const h = b.open(name, segmentFor(bytes));
+  ctx.track({ close: () => b.close(h, name) });
+  return { b, h };
+}
+
+function baselineWrite(kind, bytes) {
+  return {
+    id: baselineId(WRITE[kind], bytes),
+    payload: describe(kind, bytes),
+    bytes,
+    requires: requiresBaseline,
+    setup(ctx) {
+      const { b, h } = baselineSegment(ctx, bytes);
+      const value = payload(kind, bytes);
+      if (kind === 'string') return () => b.writeString(h, value);
+      const type = TYPE_BIT[kind];
+      return () => b.writeView(h, value, type);
+    },
+  };
+}
+
+function baselineRead(kind, bytes) {
+  return {
+    id: baselineId(READ[kind], bytes),
+    payload: describe(kind, bytes),
+    bytes,
+    requires: requiresBaseline,
+    setup(ctx) {
+      const { b, h } = baselineSegment(ctx, bytes);
+      const value = payload(kind, bytes);
+      if (kind === 'string') b.writeString(h, value);
+      else b.writeView(h, value, TYPE_BIT[kind]);
+      const read = READ[kind];
+      return () => b[read](h);
+    },
+  };
+}
+
+function baselineReadFlags() {
+  return {
+    id: 'baseline readFlags',
+    payload: 'flags byte',
+    bytes: 1,
+    requires: requiresBaseline,
+    setup(ctx) {
+      const { b, h } = baselineSegment(ctx, 64);
+      b.writeString(h, text(64));
+      return () => b.readFlags(h);
+    },
   };
 }
 
@@ -313,6 +394,7 @@ const CHART_SERIES = [
   ['shm writeString', (b) => shmWrite('string', b).id],
   ['shm writeFloatArray', (b) => shmWrite('float', b).id],
   ['shm readFloatArray', (b) => shmRead('float', b).id],
+  ['baseline addon writeFloatArray', (b) => baselineId('writeFloatArray', b)],
   ['Buffer.copy', (b) => copyId(b)],
   ['child_process IPC (string)', (b) => transportId(IPC, 'string', b)],
 ];
@@ -367,6 +449,12 @@ function allCases() {
     add(shmRead(kind, bytes));
     add(shmMessage(kind, bytes));
   }
+  add(shmReadFlags());
+  // Strings from 4 KiB to 64 KiB, which issue 12 compares with the baseline addon too.
+  for (const bytes of [16 * KiB, 64 * KiB]) {
+    add(shmWrite('string', bytes));
+    add(shmRead('string', bytes));
+  }
   add(shmPingPong(64));
   add(shmEventPingPong(64));
   for (const c of LATER) add(c);
@@ -376,10 +464,21 @@ function allCases() {
     for (const t of TRANSPORTS) add(transportRate(t, kind, bytes));
   }
   for (const t of TRANSPORTS) add(transportPingPong(t, 64));
+  for (const [kind, bytes] of HEADLINE) {
+    add(baselineWrite(kind, bytes));
+    add(baselineRead(kind, bytes));
+  }
+  for (const bytes of [16 * KiB, 64 * KiB]) {
+    add(baselineWrite('string', bytes));
+    add(baselineRead('string', bytes));
+    add(bufferCopy(bytes));
+  }
+  add(baselineReadFlags());
   for (const bytes of SWEEP) {
     add(shmWrite('string', bytes));
     add(shmWrite('float', bytes));
     add(shmRead('float', bytes));
+    add(baselineWrite('float', bytes));
     add(bufferCopy(bytes));
     add(transportRate(TRANSPORTS[0], 'string', bytes));
   }
