@@ -21,7 +21,13 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __APPLE__
+/* Apple's <ucontext.h> refuses to compile without _XOPEN_SOURCE (its routines are deprecated);
+ * ucontext_t itself, all the handler reads, is in <sys/ucontext.h>. */
+#include <sys/ucontext.h>
+#else
 #include <ucontext.h>
+#endif
 
 #include "fast_guard.h"
 
