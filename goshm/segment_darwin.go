@@ -69,17 +69,19 @@ func (osImpl) open(name string, o OpenOptions) (*Segment, error) {
 	}
 	size := o.Size
 	if o.Create {
-		if st.Size < size {
-			// A new object, or one whose creator has not sized it yet, takes the size; one that
-			// has a size refuses it.
-			if err := unix.Ftruncate(fd, size); err != nil {
-				if created {
-					return fail(osError(name, "ftruncate", err))
-				}
-				return nil, newError(KindSize, name,
-					"shared memory segment %q is %d bytes, smaller than the %d bytes asked for, and macOS cannot grow "+
-						"a shared memory object that has a size: remove it (unlink) and create it again", name, st.Size, size)
-			}
+		truncate := func(n int64) error { return unix.Ftruncate(fd, n) }
+		stat := func() (int64, error) {
+			var now unix.Stat_t
+			err := unix.Fstat(fd, &now)
+			return now.Size, err
+		}
+		have, err := sizeOnce(st.Size, size, truncate, stat)
+		if err == errSizedSmaller {
+			return fail(newError(KindSize, name,
+				"shared memory segment %q is %d bytes, smaller than the %d bytes asked for, and macOS cannot grow "+
+					"a shared memory object that has a size: remove it (unlink) and create it again", name, have, size))
+		} else if err != nil {
+			return fail(osError(name, "ftruncate", err))
 		}
 	} else {
 		if st.Size == 0 {
