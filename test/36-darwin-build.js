@@ -29,6 +29,30 @@ describe('darwin build (zig cc from Linux; never run on a Mac)', function () {
     assert.strictEqual(r.status, 0, `build-darwin.js failed (status ${r.status}):\n${r.stdout}\n${r.stderr}`);
   });
 
+  // The reader above is this project's own; where LLVM's is installed, both must read the same.
+  it('the Mach-O reader agrees with llvm-objdump on install names, rpaths and flat lookups', function () {
+    const probe = spawnSync('llvm-objdump', ['--version'], { encoding: 'utf8' });
+    if (skip || probe.error || probe.status !== 0) {
+      console.log(`      skipped: ${skip || 'llvm-objdump is not installed'}`);
+      this.skip();
+    }
+    for (const arch of ['x64', 'arm64']) {
+      for (const file of ['libgoshm.dylib', 'node_libsharedmemory.node']) {
+        const at = path.join(root, 'build', `darwin-${arch}`, file);
+        const mine = machO(at);
+        const headers = spawnSync('llvm-objdump', ['--macho', '--private-headers', at], { encoding: 'utf8' }).stdout;
+        const named = (cmd, field) =>
+          [...headers.matchAll(new RegExp(`cmd ${cmd}\\n[^]*?${field} (\\S+) \\(offset`, 'g'))].map((m) => m[1]);
+        assert.deepStrictEqual([mine.id], named('LC_ID_DYLIB', 'name'), `${arch} ${file} LC_ID_DYLIB`);
+        assert.deepStrictEqual(mine.dylibs, named('LC_LOAD_DYLIB', 'name'), `${arch} ${file} LC_LOAD_DYLIB`);
+        assert.deepStrictEqual(mine.rpaths, named('LC_RPATH', 'path'), `${arch} ${file} LC_RPATH`);
+        const binds = spawnSync('llvm-objdump', ['--macho', '--bind', '--lazy-bind', at], { encoding: 'utf8' }).stdout;
+        const flat = binds.split('\n').filter((l) => / flat-namespace /.test(l)).map((l) => l.trim().split(/\s+/).pop());
+        assert.deepStrictEqual(mine.binds.filter((b) => b.ordinal === -2).map((b) => b.name).sort(), flat.sort(), `${arch} ${file} flat lookups`);
+      }
+    }
+  });
+
   for (const arch of ['x64', 'arm64']) {
     it(`${arch}: the library names itself @rpath/libgoshm.dylib, the addon finds it through @loader_path, exports the module and takes N-API from Node`, function () {
       if (skip) {

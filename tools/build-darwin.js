@@ -73,7 +73,13 @@ function writeSdkStubs(dir) {
 // The addon's sources and defines, as binding.gyp lists them (a .gyp file is JSON plus # comments).
 function addonTarget() {
   const text = fs.readFileSync(path.join(root, 'binding.gyp'), 'utf8').replace(/^\s*#.*$/gm, '');
-  return JSON.parse(text).targets.find((t) => t.target_name === 'node_libsharedmemory');
+  let gyp;
+  try {
+    gyp = JSON.parse(text);
+  } catch (err) {
+    throw new Error(`binding.gyp must stay JSON with # comment lines for this script to read it: ${err.message}`);
+  }
+  return gyp.targets.find((t) => t.target_name === 'node_libsharedmemory');
 }
 
 // N-API's C headers: those of the running Node's installation, else node-gyp's download, else the
