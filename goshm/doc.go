@@ -23,6 +23,7 @@
 //	                      queue_lock.go its v2 locks and repair, queue_watch.go watching its count
 //	watch.go              watchers: a goroutine reporting the changes of one word
 //	copy.go, fence_*.go   cache-friendly copies; the load fence of the sequence-locked read
+//	sizeonce.go           sizing an object that takes one size (macOS's), races included
 //
 // The per-OS ones implement osLayer on osImpl, behind build tags:
 //

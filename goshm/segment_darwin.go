@@ -17,7 +17,8 @@ import (
 // shmOpen is shm_open(2) with the leading "/" the C++ library adds. unix.Syscall traps into the
 // kernel directly on darwin (not through libSystem), by the BSD system call numbers of
 // <sys/syscall.h>. Apple's shm_open(2) documents only O_RDONLY, O_RDWR, O_CREAT, O_EXCL and
-// O_TRUNC, so close-on-exec is set afterwards rather than passed as O_CLOEXEC.
+// O_TRUNC, so close-on-exec is not passed as O_CLOEXEC; XNU sets it on every shared memory
+// descriptor anyway (bsd/kern/posix_shm.c), and setting it again keeps that true if it stops.
 func shmOpen(name string, flags int, mode uint32) (int, error) {
 	p, err := unix.BytePtrFromString("/" + name)
 	if err != nil {
@@ -35,8 +36,9 @@ func shmOpen(name string, flags int, mode uint32) (int, error) {
 // On macOS a shared memory object takes a size once: ftruncate succeeds on a new object and fails
 // (EINVAL) on one that has a size. So a segment is grown only when it is new; an existing one
 // smaller than asked for is a KindSize error that says so. fstat reports the size rounded up to
-// whole pages, so a segment opened without a size maps whole pages, and the layouts' headers give
-// the exact sizes.
+// whole pages (16 KiB on arm64), so a segment opened without a size maps whole pages, and the
+// layouts' headers give the exact sizes. mmap refuses (EINVAL) an object not yet sized, which
+// fstat shows as 0 bytes: a reader that comes before the creator's ftruncate gets KindSize.
 func (osImpl) open(name string, o OpenOptions) (*Segment, error) {
 	access := unix.O_RDWR
 	prot := unix.PROT_READ | unix.PROT_WRITE
@@ -67,17 +69,19 @@ func (osImpl) open(name string, o OpenOptions) (*Segment, error) {
 	}
 	size := o.Size
 	if o.Create {
-		if st.Size < size {
-			// A new object, or one whose creator has not sized it yet, takes the size; one that
-			// has a size refuses it.
-			if err := unix.Ftruncate(fd, size); err != nil {
-				if created {
-					return fail(osError(name, "ftruncate", err))
-				}
-				return nil, newError(KindSize, name,
-					"shared memory segment %q is %d bytes, smaller than the %d bytes asked for, and macOS cannot grow "+
-						"a shared memory object that has a size: remove it (unlink) and create it again", name, st.Size, size)
-			}
+		truncate := func(n int64) error { return unix.Ftruncate(fd, n) }
+		stat := func() (int64, error) {
+			var now unix.Stat_t
+			err := unix.Fstat(fd, &now)
+			return now.Size, err
+		}
+		have, err := sizeOnce(st.Size, size, truncate, stat)
+		if err == errSizedSmaller {
+			return fail(newError(KindSize, name,
+				"shared memory segment %q is %d bytes, smaller than the %d bytes asked for, and macOS cannot grow "+
+					"a shared memory object that has a size: remove it (unlink) and create it again", name, have, size))
+		} else if err != nil {
+			return fail(osError(name, "ftruncate", err))
 		}
 	} else {
 		if st.Size == 0 {
@@ -111,8 +115,9 @@ func shmOpenFile(name string, flags int, o OpenOptions) (fd int, created bool, e
 	}
 	for attempt := 0; attempt < 8; attempt++ {
 		if fd, err = shmOpen(name, flags|unix.O_CREAT|unix.O_EXCL, o.Mode); err == nil {
-			// shm_open applies the umask; the mode is meant exactly. Whether macOS lets fchmod
-			// change a shared memory object is unverified, so a refusal leaves the umasked mode.
+			// The mode is meant exactly. XNU's shm_open keeps it as given (mode & ALLPERMS, no
+			// umask), unlike a file in /dev/shm; fchmod is for a kernel that masks it, and its
+			// refusal (unverified whether macOS takes fchmod on a shared memory object) is ignored.
 			unix.Fchmod(fd, o.Mode)
 			return fd, true, nil
 		}

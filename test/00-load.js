@@ -47,7 +47,7 @@ describe('00 load: the facts shared with the engine', () => {
       LAYOUT_V0: 0, LAYOUT_V1: 1, LAYOUT_V2: 2,
       V2_DATA: 20, V1_DATA: 5, QUEUE_HEADER_V2: 28, QUEUE_HEADER_V1: 20, QUEUE_SLOT_HEAD: 4,
       MAX_SIZE: 0xffffffff,
-      MAX_NAME_BYTES: process.platform === 'darwin' ? 31 : 255,
+      MAX_NAME_BYTES: process.platform === 'darwin' ? 30 : 255,
     };
     for (const [k, v] of Object.entries(expected)) assert.strictEqual(c[k], v, k);
   });

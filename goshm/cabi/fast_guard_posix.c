@@ -21,9 +21,27 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __APPLE__
+/* Apple's <ucontext.h> refuses to compile without _XOPEN_SOURCE (its routines are deprecated);
+ * ucontext_t itself, all the handler reads, is in <sys/ucontext.h>. */
+#include <sys/ucontext.h>
+#else
 #include <ucontext.h>
+#endif
 
 #include "fast_guard.h"
+
+/* A fault the kernel raised for an access, not a signal sent with kill() or sigqueue(): Linux
+ * numbers the codes of sent signals 0 and below, macOS from SI_USER (0x10001) up, and the fault
+ * codes (SEGV_MAPERR, BUS_ADRERR, ...) are small positive numbers on both. */
+#ifdef __APPLE__
+#define FROM_KERNEL(code) ((code) > 0 && (code) < SI_USER)
+#else
+#define FROM_KERNEL(code) ((code) > 0)
+#endif
+_Static_assert(FROM_KERNEL(SEGV_MAPERR) && FROM_KERNEL(SEGV_ACCERR) && FROM_KERNEL(BUS_ADRERR) && FROM_KERNEL(BUS_OBJERR) &&
+                   !FROM_KERNEL(SI_USER) && !FROM_KERNEL(SI_QUEUE),
+               "the faults an access raises are told from the signals kill() and sigqueue() send");
 
 __thread struct fast_guard* volatile lsm_current_guard __attribute__((tls_model("initial-exec")));
 int lsm_fast_state;
@@ -40,9 +58,9 @@ static pthread_once_t install_once = PTHREAD_ONCE_INIT;
 static pthread_mutex_t reinstall_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static void pass_on(int sig, siginfo_t* info, void* uc) {
-  /* A fault raised by the kernel (si_code > 0) goes to the first handler, never to one installed
+  /* A fault raised by the kernel goes to the first handler, never to one installed
    * later: libuv's only notes the signal and returns, so the access would fault again forever. */
-  int kernel = info != NULL && info->si_code > 0;
+  int kernel = info != NULL && FROM_KERNEL(info->si_code);
   struct sigaction* prev = sig == SIGBUS ? (kernel ? &first_bus : newest_bus) : (kernel ? &first_segv : newest_segv);
   /* Run the previous handler with the mask it asked for (the kernel restores ours at sigreturn). */
   sigset_t mask = prev->sa_mask;
@@ -66,8 +84,7 @@ static void pass_on(int sig, siginfo_t* info, void* uc) {
 
 static void on_fault(int sig, siginfo_t* info, void* uc) {
   struct fast_guard* g = lsm_current_guard;
-  /* si_code > 0: raised by the kernel for this access, not sent with kill(). */
-  if (g != NULL && info != NULL && info->si_code > 0) {
+  if (g != NULL && info != NULL && FROM_KERNEL(info->si_code)) {
     uintptr_t addr = (uintptr_t)info->si_addr;
     if ((addr >= g->lo && addr < g->hi) || (addr >= g->blo && addr < g->bhi)) {
       lsm_current_guard = NULL;

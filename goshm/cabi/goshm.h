@@ -56,7 +56,7 @@ extern "C" {
 /* Limits. A name is at most LSM_MAX_NAME_BYTES bytes of UTF-8 (the OS's own limit), and sizes,
  * capacities and payload lengths are u32 fields of the layouts. */
 #if defined(__APPLE__)
-#define LSM_MAX_NAME_BYTES 31 /* PSHMNAMLEN */
+#define LSM_MAX_NAME_BYTES 30 /* PSHMNAMLEN (31) counts the "/" in front of the name */
 #else
 #define LSM_MAX_NAME_BYTES 255 /* NAME_MAX of /dev/shm */
 #endif
