@@ -1,0 +1,70 @@
+// npm's install script. Where a prebuild in prebuilds/<platform>-<arch>/ fits and loads, nothing is
+// built. Otherwise, or with `npm install --build-from-source`, it builds from source as
+// node-gyp-build would, but finds Go first (fetching the pinned toolchain if needed, see
+// go-toolchain.js), so that a missing toolchain is the last thing printed, not line 39 of gyp's
+// output.
+'use strict';
+const path = require('path');
+const { spawnSync } = require('child_process');
+const { findGo, GoMissing } = require('./go-toolchain');
+
+const root = path.join(__dirname, '..');
+
+function say(message) {
+  process.stderr.write(`node-libsharedmemory: ${message}\n`);
+}
+
+// npm passes --build-from-source as npm_config_build_from_source; node-gyp-build's own switch.
+function buildFromSource() {
+  const v = process.env.npm_config_build_from_source;
+  return v === 'true' || v === 'node-libsharedmemory';
+}
+
+/** Whether a prebuild matches this system and loads (its glibc, libstdc++ and Go library). */
+function prebuildLoads() {
+  const probe = `require('node-gyp-build')(${JSON.stringify(root)})`;
+  const r = spawnSync(process.execPath, ['-e', probe], {
+    cwd: root,
+    encoding: 'utf8',
+    env: { ...process.env, PREBUILDS_ONLY: '1' },
+  });
+  if (r.status !== 0 && /\bverbose\b/.test(process.env.npm_config_loglevel || '')) process.stderr.write(r.stderr);
+  return r.status === 0;
+}
+
+/** The node-gyp to run: npm's own (npm_config_node_gyp), a local one, or the one on PATH. */
+function nodeGyp() {
+  if (process.env.npm_config_node_gyp) return [process.execPath, process.env.npm_config_node_gyp];
+  try {
+    return [process.execPath, require.resolve('node-gyp/bin/node-gyp.js', { paths: [root] })];
+  } catch {
+    return ['node-gyp'];
+  }
+}
+
+async function main() {
+  if (!buildFromSource() && prebuildLoads()) return 0;
+
+  let go;
+  try {
+    go = await findGo();
+  } catch (err) {
+    if (!(err instanceof GoMissing)) throw err;
+    say(`building from source (no prebuild fits ${process.platform}-${process.arch}): ${err.message}`);
+    return 1;
+  }
+  if (go.note) say(go.note);
+  const env = { ...process.env };
+  if (go.go !== 'go') env.PATH = `${path.dirname(go.go)}${path.delimiter}${env.PATH}`;
+  const [cmd, ...args] = nodeGyp();
+  const r = spawnSync(cmd, [...args, 'rebuild'], { cwd: root, stdio: 'inherit', env });
+  if (r.status === 0) return 0;
+  say('the source build failed (see above). It needs Node.js headers (node-gyp fetches them), a C++ ' +
+    'compiler, make and Python 3; Go is fetched if missing.');
+  return r.status || 1;
+}
+
+main().then((code) => process.exit(code), (err) => {
+  say(err.stack || String(err));
+  process.exit(1);
+});
