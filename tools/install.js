@@ -14,10 +14,12 @@ function say(message) {
   process.stderr.write(`node-libsharedmemory: ${message}\n`);
 }
 
-// npm passes --build-from-source as npm_config_build_from_source; node-gyp-build's own switch.
+// npm passes --build-from-source as npm_config_build_from_source (node-gyp-build's switch); npm 11
+// warns that it will stop passing unknown flags, so LSM_BUILD_FROM_SOURCE=1 says the same.
 function buildFromSource() {
   const v = process.env.npm_config_build_from_source;
-  return v === 'true' || v === 'node-libsharedmemory';
+  const own = process.env.LSM_BUILD_FROM_SOURCE;
+  return v === 'true' || v === 'node-libsharedmemory' || (!!own && own !== '0');
 }
 
 /** Whether a prebuild matches this system and loads (its glibc, libstdc++ and Go library). */
@@ -43,14 +45,16 @@ function nodeGyp() {
 }
 
 async function main() {
-  if (!buildFromSource() && prebuildLoads()) return 0;
+  const forced = buildFromSource();
+  if (!forced && prebuildLoads()) return 0;
+  const why = forced ? 'a source build was asked for' : `no prebuild loads on ${process.platform}-${process.arch}`;
 
   let go;
   try {
     go = await findGo();
   } catch (err) {
     if (!(err instanceof GoMissing)) throw err;
-    say(`building from source (no prebuild fits ${process.platform}-${process.arch}): ${err.message}`);
+    say(`building from source (${why}): ${err.message}`);
     return 1;
   }
   if (go.note) say(go.note);

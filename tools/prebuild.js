@@ -4,6 +4,7 @@
 // Debian's aarch64-linux-gnu-gcc/g++. One N-API build serves every Node version (NAPI_VERSION in
 // binding.gyp), so the headers of the Node running this script do for all.
 //   node tools/prebuild.js [--if-stale] [linux-x64|linux-arm64 ...]   (default: all)
+// Progress goes to stderr: `npm pack --json` prints its JSON on stdout after prepack.
 // --if-stale (npm pack's prepack) skips a target whose files are newer than every source, so a
 // tarball never ships binaries older than its code, and packing twice builds once.
 'use strict';
@@ -59,7 +60,7 @@ function prebuild(name, ifStale) {
   if (!t) throw new Error(`unknown target ${name} (known: ${Object.keys(TARGETS).join(', ')})`);
   const out = path.join(root, 'prebuilds', name);
   if (ifStale && fresh(out)) {
-    console.log(`prebuilds/${name}: up to date`);
+    console.error(`prebuilds/${name}: up to date`);
     return;
   }
   fs.rmSync(out, { recursive: true, force: true });
@@ -81,7 +82,7 @@ function prebuild(name, ifStale) {
     '-o', path.join(out, ADDON),
   ]);
   for (const f of fs.readdirSync(out)) {
-    console.log(`prebuilds/${name}/${f}  ${(fs.statSync(path.join(out, f)).size / 1024).toFixed(0)} KiB`);
+    console.error(`prebuilds/${name}/${f}  ${(fs.statSync(path.join(out, f)).size / 1024).toFixed(0)} KiB`);
   }
 }
 
