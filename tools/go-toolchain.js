@@ -3,7 +3,7 @@
 // own toolchains are modules: golang.org/toolchain, what GOTOOLCHAIN downloads) into a per-user
 // cache and used only if its SHA-256 is the one committed beside this file.
 //   LSM_NO_GO_DOWNLOAD=1   never download (a missing or old Go is then an error)
-//   LSM_GO_CACHE=<dir>     the cache (default $XDG_CACHE_HOME or ~/.cache, /node-libsharedmemory)
+//   LSM_CACHE_DIR=<dir>    the cache (default $XDG_CACHE_HOME or ~/.cache, /node-libsharedmemory)
 //   GOPROXY                as for go: a list of proxy URLs (https:// or file://); off forbids
 'use strict';
 const crypto = require('crypto');
@@ -52,7 +52,7 @@ function pinned(goos = GOOS, goarch = GOARCH) {
 }
 
 function cacheDir(env) {
-  if (env.LSM_GO_CACHE) return path.resolve(env.LSM_GO_CACHE);
+  if (env.LSM_CACHE_DIR) return path.resolve(env.LSM_CACHE_DIR);
   return path.join(env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'node-libsharedmemory');
 }
 

@@ -22,16 +22,25 @@ function buildFromSource() {
   return v === 'true' || v === 'node-libsharedmemory' || (!!own && own !== '0');
 }
 
-/** Whether a prebuild matches this system and loads (its glibc, libstdc++ and Go library). */
+/**
+ * Whether a prebuild matches this system and loads (its glibc, libstdc++ and Go library). Loaded
+ * here, not in a child process: under an emulator (qemu-user) this process cannot start another
+ * binary of its own architecture.
+ */
 function prebuildLoads() {
-  const probe = `require('node-gyp-build')(${JSON.stringify(root)})`;
-  const r = spawnSync(process.execPath, ['-e', probe], {
-    cwd: root,
-    encoding: 'utf8',
-    env: { ...process.env, PREBUILDS_ONLY: '1' },
-  });
-  if (r.status !== 0 && /\bverbose\b/.test(process.env.npm_config_loglevel || '')) process.stderr.write(r.stderr);
-  return r.status === 0;
+  const saved = process.env.PREBUILDS_ONLY;
+  process.env.PREBUILDS_ONLY = '1';
+  try {
+    // node-gyp-build reads PREBUILDS_ONLY when it is first loaded.
+    require(require('node-gyp-build').resolve(root));
+    return true;
+  } catch (err) {
+    if (/\bverbose\b/.test(process.env.npm_config_loglevel || '')) say(`no prebuild loads: ${err.message}`);
+    return false;
+  } finally {
+    if (saved === undefined) delete process.env.PREBUILDS_ONLY;
+    else process.env.PREBUILDS_ONLY = saved;
+  }
 }
 
 /** The node-gyp to run: npm's own (npm_config_node_gyp), a local one, or the one on PATH. */
