@@ -134,7 +134,7 @@ async function fetchPinned(env, want) {
     try {
       zip = await download(`${proxy}/golang.org/toolchain/@v/${pin.zip}`);
     } catch (err) {
-      failures.push(err.message);
+      failures.push(err.cause ? `${err.message} (${err.cause.message || err.cause})` : err.message);
       continue;
     }
     const sum = crypto.createHash('sha256').update(zip).digest('hex');
