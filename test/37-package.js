@@ -176,6 +176,19 @@ describe('37 package: the tarball, installed with no toolchain', function () {
       assert.match(deep.stderr, /ERR_PACKAGE_PATH_NOT_EXPORTED/);
     });
 
+    it('without a build or a prebuild for this platform, require says what is missing (ERR_SHM_NOT_BUILT)', () => {
+      const copy = path.join(tmp, 'x64-noprebuild', 'node_modules', 'node-libsharedmemory');
+      fs.cpSync(path.join(app, 'node_modules'), path.dirname(copy), { recursive: true });
+      fs.rmSync(path.join(copy, 'prebuilds', 'linux-x64'), { recursive: true });
+      const r = spawnSync(path.join(bin, 'node'), ['-e', `try { require(${JSON.stringify(copy)}) } catch (e) { console.log(JSON.stringify({ code: e.code, message: e.message })) }`], {
+        env: { PATH: bin }, encoding: 'utf8',
+      });
+      const { code, message } = JSON.parse(r.stdout);
+      assert.strictEqual(code, 'ERR_SHM_NOT_BUILT');
+      assert.ok(message.includes(path.join(copy, 'prebuilds', 'linux-x64')), message);
+      assert.match(message, /npm rebuild node-libsharedmemory.*C\+\+ compiler.*Go is fetched/);
+    });
+
     it('a forced source build without Go, downloads forbidden, ends with one line saying what to install', () => {
       const other = path.join(tmp, 'x64-source', 'app');
       fs.mkdirSync(other, { recursive: true });
