@@ -72,7 +72,7 @@ async function exchange(app, bin, text) {
 
 /** The README's budget: { base: [packed, unpacked], perPlatform: [packed, unpacked] } in bytes. */
 function readmeBudget() {
-  const text = fs.readFileSync(path.join(root, 'README.md'), 'utf8');
+  const text = fs.readFileSync(path.join(root, 'README.md'), 'utf8').replace(/\s+/g, ' ');
   const m = /at most ([\d.]+) MiB packed and ([\d.]+) MiB unpacked, plus ([\d.]+) MiB packed and ([\d.]+) MiB unpacked per platform/.exec(text);
   assert.ok(m, 'README.md states the package size budget');
   return { base: [m[1] * MiB, m[2] * MiB], perPlatform: [m[3] * MiB, m[4] * MiB] };
@@ -187,6 +187,19 @@ describe('37 package: the tarball, installed with no toolchain', function () {
       assert.strictEqual(code, 'ERR_SHM_NOT_BUILT');
       assert.ok(message.includes(path.join(copy, 'prebuilds', 'linux-x64')), message);
       assert.match(message, /npm rebuild node-libsharedmemory.*C\+\+ compiler.*Go is fetched/);
+    });
+
+    it('in a git checkout the install script builds from source even where a prebuild loads', () => {
+      const copy = path.join(tmp, 'x64-checkout', 'node_modules', 'node-libsharedmemory');
+      fs.cpSync(path.join(app, 'node_modules'), path.dirname(copy), { recursive: true });
+      const install = () => spawnSync(path.join(bin, 'node'), ['tools/install.js'], {
+        cwd: copy, env: { PATH: bin, LSM_NO_GO_DOWNLOAD: '1' }, encoding: 'utf8',
+      });
+      assert.strictEqual(install().status, 0, 'the prebuild serves a package');
+      fs.mkdirSync(path.join(copy, '.git'));
+      const r = install();
+      assert.strictEqual(r.status, 1);
+      assert.match(r.stderr, /building from source \(a git checkout builds its own code\): building needs Go/);
     });
 
     it('a forced source build without Go, downloads forbidden, ends with one line saying what to install', () => {

@@ -1,9 +1,11 @@
 // npm's install script. Where a prebuild in prebuilds/<platform>-<arch>/ fits and loads, nothing is
-// built. Otherwise, or with `npm install --build-from-source`, it builds from source as
+// built. Otherwise, with `npm install --build-from-source`, or in a git checkout (a contributor's
+// `npm install` builds the code being edited, even after `npm run prebuild`), it builds from source as
 // node-gyp-build would, but finds Go first (fetching the pinned toolchain if needed, see
 // go-toolchain.js), so that a missing toolchain is the last thing printed, not line 39 of gyp's
 // output.
 'use strict';
+const fs = require('fs');
 const path = require('path');
 const { spawnSync } = require('child_process');
 const { findGo, GoMissing } = require('./go-toolchain');
@@ -55,8 +57,10 @@ function nodeGyp() {
 
 async function main() {
   const forced = buildFromSource();
-  if (!forced && prebuildLoads()) return 0;
-  const why = forced ? 'a source build was asked for' : `no prebuild loads on ${process.platform}-${process.arch}`;
+  const checkout = fs.existsSync(path.join(root, '.git'));
+  if (!forced && !checkout && prebuildLoads()) return 0;
+  const why = forced ? 'a source build was asked for'
+    : checkout ? 'a git checkout builds its own code' : `no prebuild loads on ${process.platform}-${process.arch}`;
 
   let go;
   try {

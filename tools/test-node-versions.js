@@ -22,11 +22,15 @@ if (process.platform !== 'linux' || !arch) {
 let failed = 0;
 for (const version of VERSIONS) {
   const node = nodeBinary(`node-linux-${arch}@${version}`);
+  // A copy in a folder anyone may enter: the foreign-owner tests run it as a throwaway user, who
+  // cannot reach into this user's cache.
   const bin = fs.mkdtempSync(path.join(os.tmpdir(), `lsm-node-${version}-`));
-  fs.symlinkSync(node, path.join(bin, 'node'));
+  fs.chmodSync(bin, 0o755);
+  fs.copyFileSync(node, path.join(bin, 'node'));
+  fs.chmodSync(path.join(bin, 'node'), 0o755);
   console.error(`\n=== mocha on Node.js ${version} (${node})`);
   const started = Date.now();
-  const r = spawnSync(node, [require.resolve('mocha/bin/mocha.js'), ...process.argv.slice(2)], {
+  const r = spawnSync(path.join(bin, 'node'), [require.resolve('mocha/bin/mocha.js'), ...process.argv.slice(2)], {
     cwd: root,
     stdio: 'inherit',
     env: { ...process.env, PATH: `${bin}${path.delimiter}${process.env.PATH}` },
