@@ -202,17 +202,23 @@ describe('37 package: the tarball, installed with no toolchain', function () {
       assert.match(r.stderr, /building from source \(a git checkout builds its own code\): building needs Go/);
     });
 
-    it('a forced source build without Go, downloads forbidden, ends with one line saying what to install', () => {
-      const other = path.join(tmp, 'x64-source', 'app');
-      fs.mkdirSync(other, { recursive: true });
-      fs.writeFileSync(path.join(other, 'package.json'), '{ "name": "app", "private": true }\n');
-      const r = npm(other, bin, ['install', tarball], { LSM_BUILD_FROM_SOURCE: '1', LSM_NO_GO_DOWNLOAD: '1' });
-      assert.notStrictEqual(r.status, 0);
-      // npm closes with its own "npm error A complete log ..." line; ours is the last before it.
-      const lines = r.stderr.trim().split('\n').filter((l) => !/A complete log of this run/.test(l));
-      assert.match(lines[lines.length - 1], /node-libsharedmemory: .*Go 1\.24 or newer on PATH .*LSM_NO_GO_DOWNLOAD/);
-      assert.doesNotMatch(r.stderr, /gyp/, 'node-gyp never started');
-    });
+    for (const [how, args, env] of [
+      ['LSM_BUILD_FROM_SOURCE=1', [], { LSM_BUILD_FROM_SOURCE: '1' }],
+      ['npm install --build-from-source', ['--build-from-source'], {}],
+    ]) {
+      it(`a source build forced by ${how}, without Go and downloads forbidden, ends with one line saying what to install`, () => {
+        const other = path.join(tmp, `x64-source-${args.length}`, 'app');
+        fs.mkdirSync(other, { recursive: true });
+        fs.writeFileSync(path.join(other, 'package.json'), '{ "name": "app", "private": true }\n');
+        const r = npm(other, bin, ['install', ...args, tarball], { LSM_NO_GO_DOWNLOAD: '1', ...env });
+        assert.notStrictEqual(r.status, 0);
+        // npm closes with its own "npm error A complete log ..." line; ours is the last before it.
+        const lines = r.stderr.trim().split('\n').filter((l) => !/A complete log of this run/.test(l));
+        assert.match(lines[lines.length - 1],
+          /node-libsharedmemory: building from source \(a source build was asked for\): building needs Go 1\.24 or newer on PATH .*LSM_NO_GO_DOWNLOAD/);
+        assert.doesNotMatch(r.stderr, /gyp/, 'node-gyp never started');
+      });
+    }
   });
 
   describe('linux-arm64 under qemu-aarch64', () => {
