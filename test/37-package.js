@@ -123,6 +123,16 @@ describe('37 package: the tarball, installed with no toolchain', function () {
       `${pack.entryCount} files, prebuilds for ${[...platforms].join(', ')}`);
   });
 
+  it('npm run prebuild without the cross compiler names what to install and keeps the prebuild it had', () => {
+    const lib = path.join(root, 'prebuilds', 'linux-arm64', 'libgoshm.so');
+    const before = fs.statSync(lib).mtimeMs;
+    const empty = fs.mkdtempSync(path.join(tmp, 'empty-path-'));
+    const r = spawnSync(process.execPath, ['tools/prebuild.js', 'linux-arm64'], { cwd: root, env: { PATH: empty }, encoding: 'utf8' });
+    assert.strictEqual(r.status, 1);
+    assert.match(r.stderr, /linux-arm64 needs aarch64-linux-gnu-gcc, which is not on PATH \(Debian: apt-get install gcc-aarch64-linux-gnu g\+\+-aarch64-linux-gnu\)/);
+    assert.strictEqual(fs.statSync(lib).mtimeMs, before);
+  });
+
   describe('linux-x64, PATH without a toolchain', () => {
     let app;
     let bin;

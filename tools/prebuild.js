@@ -15,8 +15,8 @@ const { spawnSync } = require('child_process');
 const root = path.join(__dirname, '..');
 
 const TARGETS = {
-  'linux-x64': { goarch: 'amd64', cc: 'gcc', cxx: 'g++' },
-  'linux-arm64': { goarch: 'arm64', cc: 'aarch64-linux-gnu-gcc', cxx: 'aarch64-linux-gnu-g++' },
+  'linux-x64': { goarch: 'amd64', cc: 'gcc', cxx: 'g++', apt: 'gcc g++' },
+  'linux-arm64': { goarch: 'arm64', cc: 'aarch64-linux-gnu-gcc', cxx: 'aarch64-linux-gnu-g++', apt: 'gcc-aarch64-linux-gnu g++-aarch64-linux-gnu' },
 };
 // prebuildify's tags: runtime node, N-API (any ABI), glibc (a musl build would sit beside it).
 const ADDON = 'node.napi.glibc.node';
@@ -62,6 +62,12 @@ function prebuild(name, ifStale) {
   if (ifStale && fresh(out)) {
     console.error(`prebuilds/${name}: up to date`);
     return;
+  }
+  // Checked before the old prebuild is removed, so a machine without them keeps what it had.
+  for (const tool of [t.cc, t.cxx]) {
+    if (spawnSync(tool, ['--version']).error) {
+      throw new Error(`${name} needs ${tool}, which is not on PATH (Debian: apt-get install ${t.apt})`);
+    }
   }
   fs.rmSync(out, { recursive: true, force: true });
   fs.mkdirSync(out, { recursive: true });
