@@ -33,9 +33,13 @@ type Entry struct {
 	Owner    string
 	Mode     uint32    // permission bits
 	Mtime    time.Time // zero when unknown
-	// InUse: some process maps the segment (TriYes), none does (TriNo: known only where every
-	// process that could map it can be asked), or it cannot be told.
-	InUse Tri
+	// Mapped: a process of this PID namespace maps the segment (TriYes), none does (TriNo: every
+	// process could be asked), or it cannot be told. Processes of other PID namespaces that share
+	// the segments (containers) are never seen.
+	Mapped Tri
+	// Announced: a writable stream or queue of this engine, in any PID namespace, is open on the
+	// segment (its presence lock, lock.go), or none is, or it cannot be told.
+	Announced Tri
 }
 
 // Inspection is everything Inspect found.
@@ -50,6 +54,8 @@ type Inspection struct {
 	ReadIndex, WriteIndex        uint32
 	ProducerLock, ConsumerLock   uint32
 	ProducerAlive, ConsumerAlive Tri
+	// InUse is TriYes when Mapped or Announced says so, TriNo when both say no.
+	InUse Tri
 	// Err is set by List for a segment it could not map: the error's code ("EACCES").
 	Err string
 }
@@ -69,7 +75,7 @@ func List() ([]Inspection, error) {
 			if _, _, st := sys.identity(e.Name); st == identityGone {
 				continue // removed since it was listed
 			}
-			in = Inspection{Entry: e, Err: errorCode(err)}
+			in = Inspection{Entry: e, InUse: TriUnknown, Err: errorCode(err)}
 		}
 		out = append(out, in)
 	}
@@ -91,7 +97,13 @@ func Inspect(name string) (Inspection, error) {
 }
 
 func inspectEntry(e Entry) (Inspection, error) {
-	in := Inspection{Entry: e}
+	in := Inspection{Entry: e, InUse: TriUnknown}
+	switch {
+	case e.Mapped == TriYes || e.Announced == TriYes:
+		in.InUse = TriYes
+	case e.Mapped == TriNo && e.Announced == TriNo:
+		in.InUse = TriNo
+	}
 	if e.Size == 0 && e.HasOwner {
 		in.Detected.Shape = ShapeBlank
 		return in, nil

@@ -58,36 +58,50 @@ func entryOf(name string, st *unix.Stat_t, users mapUsers, owners map[uint32]str
 	}
 	e := Entry{
 		Name: name, Size: st.Size, HasOwner: true, UID: st.Uid, Owner: owner, Mode: st.Mode & 0o7777,
-		Mtime: time.Unix(st.Mtim.Sec, st.Mtim.Nsec), InUse: TriUnknown,
+		Mtime: time.Unix(st.Mtim.Sec, st.Mtim.Nsec), Mapped: TriUnknown, Announced: announcedAny(name),
 	}
-	euid := uint32(unix.Geteuid())
 	switch {
 	case users.inodes[st.Ino]:
-		e.InUse = TriYes
+		e.Mapped = TriYes
 	case users.all:
-		e.InUse = TriNo
-	// A segment that only its owner may open can be mapped only by the owner's processes (and
-	// root's, which an unprivileged scan cannot read and which do not count here).
-	case users.own && st.Uid == euid && st.Mode&0o077 == 0:
-		e.InUse = TriNo
+		e.Mapped = TriNo
 	}
 	return e
 }
 
+// announcedAny asks whether any presence lock (lock.go) is held on the segment's file, by any
+// process in any PID namespace: one F_OFD_GETLK over every tag's byte. The descriptor is only
+// asked through, never locked or mapped; closing it drops no lock of ours (presence locks are OFD
+// locks, which belong to their own descriptors).
+func announcedAny(name string) Tri {
+	fd, err := unix.Open(shmDir+name, unix.O_RDONLY|unix.O_NOFOLLOW|unix.O_CLOEXEC|unix.O_NONBLOCK, 0)
+	if err != nil {
+		return TriUnknown
+	}
+	defer unix.Close(fd)
+	lk := unix.Flock_t{Type: unix.F_WRLCK, Whence: 0, Start: presenceBase, Len: 1 << 32}
+	if unix.FcntlFlock(uintptr(fd), unix.F_OFD_GETLK, &lk) != nil {
+		return TriUnknown
+	}
+	if lk.Type != unix.F_UNLCK {
+		return TriYes
+	}
+	return TriNo
+}
+
 // mapUsers is what a scan of /proc found: the inodes of /dev/shm files some process maps, and
-// whether every process (all) or every process of this user (own) could be read.
+// whether every process could be read (all).
 type mapUsers struct {
-	inodes   map[uint64]bool
-	all, own bool
+	inodes map[uint64]bool
+	all    bool
 }
 
 func scanMaps() mapUsers {
-	u := mapUsers{inodes: map[uint64]bool{}, all: true, own: true}
+	u := mapUsers{inodes: map[uint64]bool{}, all: true}
 	procs, err := os.ReadDir("/proc")
 	if err != nil {
 		return mapUsers{inodes: u.inodes}
 	}
-	euid := uint32(unix.Geteuid())
 	for _, p := range procs {
 		if _, err := strconv.ParseUint(p.Name(), 10, 32); err != nil {
 			continue
@@ -98,10 +112,6 @@ func scanMaps() mapUsers {
 				continue // ended meanwhile
 			}
 			u.all = false
-			var st unix.Stat_t
-			if unix.Stat("/proc/"+p.Name(), &st) != nil || st.Uid == euid {
-				u.own = false
-			}
 			continue
 		}
 		sc := bufio.NewScanner(bytes.NewReader(b))

@@ -32,7 +32,7 @@ func (osImpl) list() ([]Entry, error) {
 			continue
 		}
 		out = append(out, Entry{Name: strings.TrimSuffix(strings.TrimPrefix(n, "lsm_"), ".shm"), Size: info.Size(),
-			Mode: uint32(info.Mode().Perm()), Mtime: info.ModTime(), InUse: TriUnknown})
+			Mode: uint32(info.Mode().Perm()), Mtime: info.ModTime(), Mapped: TriUnknown, Announced: TriUnknown})
 	}
 	return out, nil
 }
@@ -40,7 +40,7 @@ func (osImpl) list() ([]Entry, error) {
 // stat tells of a persistent segment's file; a name without one may still be a named mapping,
 // which only opening it can tell.
 func (osImpl) stat(name string) (Entry, error) {
-	e := Entry{Name: name, InUse: TriUnknown}
+	e := Entry{Name: name, Mapped: TriUnknown, Announced: TriUnknown}
 	if info, err := os.Stat(windowsSegmentFile(os.Getenv("PROGRAMDATA"), name)); err == nil {
 		e.Size, e.Mode, e.Mtime = info.Size(), uint32(info.Mode().Perm()), info.ModTime()
 	}

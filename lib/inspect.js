@@ -44,6 +44,8 @@ function shape(raw, now) {
     mtime,
     age: mtime === null ? null : Math.max(0, now - raw.mtimeMs),
     inUse: tri(raw.inUse),
+    mapped: tri(raw.mapped),
+    announced: tri(raw.announced),
     stream: null,
     queue: null,
   };

@@ -50,6 +50,8 @@ napi_value InfoObject(napi_env env, const lsm_inspect_info& in) {
   num("uid", in.uid);
   num("mode", in.mode);
   num("inUse", in.in_use);
+  num("mapped", in.mapped);
+  num("announced", in.announced);
   num("mtimeMs", static_cast<double>(in.mtime_ms));
   str("owner", in.owner, sizeof in.owner);
   str("error", in.error, sizeof in.error);

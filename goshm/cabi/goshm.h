@@ -325,7 +325,9 @@ typedef struct lsm_inspect_info {
   int32_t has_owner; /* the OS told uid, mode and mtime */
   uint32_t uid;
   uint32_t mode;
-  int32_t in_use;   /* LSM_TRI_*: some process maps the segment */
+  int32_t in_use;    /* LSM_TRI_*: mapped or announced; LSM_TRI_NO only when both are known no */
+  int32_t mapped;    /* LSM_TRI_*: a process of this PID namespace maps it */
+  int32_t announced; /* LSM_TRI_*: a writable stream or queue of this engine (any namespace) is open on it */
   int64_t mtime_ms; /* last modification, ms since 1970 (0 unknown) */
   char owner[64];   /* the owner's user name, "" when it does not resolve */
   char error[32];   /* lsm_list: the code of the error that kept the segment from being mapped */

@@ -55,7 +55,7 @@ func fillInfo(out *C.lsm_inspect_info, in *goshm.Inspection) {
 		producer_lock: C.uint32_t(in.ProducerLock), consumer_lock: C.uint32_t(in.ConsumerLock),
 		producer_alive: C.int32_t(in.ProducerAlive), consumer_alive: C.int32_t(in.ConsumerAlive),
 		has_owner: cbool(in.HasOwner), uid: C.uint32_t(in.UID), mode: C.uint32_t(in.Mode),
-		in_use: C.int32_t(in.InUse),
+		in_use: C.int32_t(in.InUse), mapped: C.int32_t(in.Mapped), announced: C.int32_t(in.Announced),
 	}
 	if !in.Mtime.IsZero() {
 		out.mtime_ms = C.int64_t(in.Mtime.UnixMilli())
