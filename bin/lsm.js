@@ -43,7 +43,7 @@ const COMMANDS = {
     run: cat,
   },
   watch: {
-    usage: 'lsm watch NAME [--json] [--interval MS]',
+    usage: 'lsm watch NAME [--json] [--interval MS] [--layout v2|v1|v0]',
     about: 'Print each change as it happens, with a timestamp: for a stream the revision and the value,\n' +
       'for a queue its fill (count/capacity). Ctrl+C ends it (exit status 0). --interval is how often\n' +
       'a layout without change notifications (v1, v0, queues) is looked at; default 100 ms.',
@@ -66,14 +66,15 @@ const COMMANDS = {
     run: write,
   },
   rm: {
-    usage: 'lsm rm NAME... | lsm rm --stale [--dry-run] [--json]',
+    usage: 'lsm rm NAME... | lsm rm --stale [--prefix PREFIX] [--dry-run] [--json]',
     about: 'Remove the named segments (processes that map one keep their mapping). --stale removes instead\n' +
       'the segments of this user that nobody uses, as far as that can be known: v2 streams and queues\n' +
       'on which no writer or queue of this module is open (they announce themselves, from any PID\n' +
       'namespace), that no process visible in /proc maps, unchanged for a second. A segment records\n' +
       'nothing about persistence, so a persistent one waiting for its next writer counts too, and a\n' +
-      'read-only or C++ user in another container is not seen: look first with --dry-run.',
-    options: { stale: { type: 'boolean' }, 'dry-run': { type: 'boolean' }, json: { type: 'boolean' } },
+      'read-only or C++ user in another container is not seen: look first with --dry-run. --prefix\n' +
+      'limits it to names that start with PREFIX.',
+    options: { stale: { type: 'boolean' }, 'dry-run': { type: 'boolean' }, json: { type: 'boolean' }, prefix: { type: 'string' } },
     args: [0, Infinity],
     run: rm,
   },
@@ -335,10 +336,19 @@ function watch(values, [name]) {
       out(`${timestamp()}${revision === null ? '' : `  rev ${revision}`}  ${what}`);
     }
   };
-  show(reader.read());
   let timer = null;
+  show(reader.read());
   if (reader.layout === 'v2') {
-    reader.on('change', show);
+    // waitForChange, not 'change' events: it compares with the revision this reader last read, so
+    // a write made between the first read and the wait (by whoever saw the first line) is not lost.
+    (async () => {
+      for (;;) show(await reader.waitForChange());
+    })().catch((err) => {
+      if (!reader.closed) {
+        process.stderr.write(`lsm watch: ${err.message}\n`);
+        process.exit(EXIT.ERROR);
+      }
+    });
   } else {
     // v1 and v0 have no revision to wait on: every write toggles kMemoryChanged, which is looked at.
     let flags = reader.readFlags();
@@ -430,7 +440,9 @@ function rm(values, names) {
     return rmStale(values);
   }
   if (names.length === 0) throw new UsageError('rm needs at least one NAME (or --stale)');
-  if (values['dry-run']) throw new UsageError('--dry-run goes with --stale');
+  if (values['dry-run'] || values.prefix !== undefined || values.json) {
+    throw new UsageError(`--${values['dry-run'] ? 'dry-run' : values.json ? 'json' : 'prefix'} goes with --stale`);
+  }
   let status = EXIT.OK;
   for (const name of names) {
     try {
@@ -455,7 +467,8 @@ function isStale(i, uid) {
 
 function rmStale(values) {
   const uid = typeof process.geteuid === 'function' ? process.geteuid() : null;
-  const stale = lsm.list().filter((i) => isStale(i, uid));
+  const prefix = values.prefix ?? '';
+  const stale = lsm.list().filter((i) => i.name.startsWith(prefix) && isStale(i, uid));
   const removed = [];
   let status = EXIT.OK;
   for (const i of stale) {
