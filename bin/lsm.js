@@ -337,6 +337,9 @@ function watch(values, [name]) {
     }
   };
   let timer = null;
+  // v1 and v0 have no revision to wait on: every write toggles kMemoryChanged, which is looked at,
+  // from before the first read, so that a write right after it shows (perhaps twice, never not).
+  let flags = reader.layout === 'v2' ? 0 : reader.readFlags();
   show(reader.read());
   if (reader.layout === 'v2') {
     // waitForChange, not 'change' events: it compares with the revision this reader last read, so
@@ -350,8 +353,6 @@ function watch(values, [name]) {
       }
     });
   } else {
-    // v1 and v0 have no revision to wait on: every write toggles kMemoryChanged, which is looked at.
-    let flags = reader.readFlags();
     timer = setInterval(() => {
       const now = reader.readFlags();
       if (now !== flags) {

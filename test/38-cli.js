@@ -342,7 +342,6 @@ describe('38 lsm: watch', () => {
         if (lines.length >= n) return Promise.resolve();
         return new Promise((resolve, reject) => {
           waiting = { n, resolve };
-          setTimeout(() => console.log('DEBUG', args, n, lines, stderr, buf), 4000).unref();
           exited.then((e) => reject(new Error(`watch exited early: ${JSON.stringify(e)}`)));
         });
       },
