@@ -479,7 +479,7 @@ describe('38 util.inspect of streams, queues and SharedMemory', () => {
     const q = new api.NodeSharedMemoryQueue(qname, 2, 8, false);
     q.enqueue('a');
     assert.strictEqual(util.inspect(q, { breakLength: Infinity }),
-      `NodeSharedMemoryQueue { name: '${qname}', layout: 'v2', capacity: 2, maxMessageSize: 8, size: 44, count: 1, closed: false }`);
+      `NodeSharedMemoryQueue { name: '${qname}', layout: 'v2', capacity: 2, maxMessageSize: 8, size: 52, count: 1, closed: false }`);
     q.close();
     const sname = res.name('show-s');
     const s = api.SharedMemory.create(sname, 32, { persistent: false });
