@@ -62,6 +62,7 @@ napi_value Init(napi_env env, napi_value exports) {
   lsm::RegisterSegments(methods);
   lsm::RegisterQueues(methods);
   lsm::RegisterWatches(methods);
+  lsm::RegisterInspect(methods);
   // The fault guard's handlers go on top now, while the Go runtime's are the ones they find there
   // (lsm_fast_reinstall, goshm.h): a SIGBUS listener added later replaces ours, and putting them
   // back then must not take libuv's for the first handler. The Go runtime starts on a thread of its

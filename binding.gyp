@@ -33,6 +33,7 @@
         "addon.cc",
         "src/constants.cc",
         "src/errors.cc",
+        "src/inspect.cc",
         "src/queues.cc",
         "src/segments.cc",
         "src/streams.cc",

@@ -347,3 +347,77 @@ export class SharedMemory {
 
 /** Removes a segment's name. Processes that have it mapped keep their mapping. */
 export function unlink(name: string): void;
+
+/** A lock word as inspect() reads it. */
+export interface SegmentLockInfo {
+  state: 'free' | 'held';
+  /** The lock word: 0 when free, 1 for a libsharedmemory (C++) holder, else the holder's pid. */
+  holder: number;
+  /** Whether the holder is a live process in this PID namespace; null when free or not knowable (holder 1). */
+  alive: boolean | null;
+}
+
+/** What inspect() and list() say of a segment. Looking changes nothing in it. */
+export interface SegmentInfo {
+  name: string;
+  /**
+   * 'stream' or 'queue' as detected; 'blank': a header of zeros (or 0 bytes); 'raw': readable but
+   * no layout fits (a SharedMemory's bytes); 'unknown': list() could not map it (see error).
+   */
+  kind: 'stream' | 'queue' | 'raw' | 'blank' | 'unknown';
+  /** The detected layout of a stream or queue; null otherwise. */
+  layout: Layout | null;
+  /** Bytes of the whole segment. */
+  size: number;
+  /** The owning user (null where the OS tells none); user is null when the uid has no name. */
+  owner: { uid: number; user: string | null } | null;
+  /** Permission bits; null where the OS tells none. */
+  mode: number | null;
+  /** Last modification; null when unknown. */
+  mtime: Date | null;
+  /** Milliseconds since mtime. */
+  age: number | null;
+  /** true when mapped or announced is; false only when both are false; null otherwise. */
+  inUse: boolean | null;
+  /** A process of this PID namespace maps it; null when some process could not be asked. */
+  mapped: boolean | null;
+  /** A writable stream or queue of this module, in any PID namespace, is open on it. */
+  announced: boolean | null;
+  /** list() only, kind 'unknown': the code of the error that kept it from being read ('EACCES'). */
+  error?: string;
+  stream: {
+    /** Layout v2 only (null otherwise), as ack. */
+    revision: number | null;
+    ack: number | null;
+    /** The flags byte. */
+    flags: number;
+    /** The payload's type by its type bit; null when nothing was written. */
+    type: 'string' | 'float' | 'double' | 'buffer' | null;
+    /** Payload bytes. */
+    length: number;
+    /** The v2 write lock; null for v1 and v0. */
+    lock: SegmentLockInfo | null;
+    /** A v1 stream whose header reads the same in layout v0. */
+    orV0: boolean;
+  } | null;
+  queue: {
+    count: number;
+    capacity: number;
+    maxMessageSize: number;
+    readIndex: number;
+    writeIndex: number;
+    /** The v2 producer and consumer locks; null for v1. */
+    locks: { producer: SegmentLockInfo; consumer: SegmentLockInfo } | null;
+  } | null;
+}
+
+/**
+ * Describes the named segment (kind and layout as detected, header, lock holders, owner), mapping it
+ * read-only for the time of the call: nothing in it changes. ENOENT when there is none.
+ */
+export function inspect(name: string): SegmentInfo;
+/**
+ * Every segment this process can see, sorted by name (on Windows the persistent ones; on macOS
+ * ERR_SHM_UNSUPPORTED: the OS cannot list them).
+ */
+export function list(): SegmentInfo[];

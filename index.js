@@ -6,6 +6,7 @@ const { NodeSharedMemoryWriteStream, NodeSharedMemoryReadStream, unlink, DEFAULT
 const { DEFAULT_LOCK_TIMEOUT_MS, DEFAULT_POLL_INTERVAL_MS } = require('./lib/validate');
 const { SharedMemory } = require('./lib/segment');
 const { NodeSharedMemoryQueue } = require('./lib/queue');
+const { inspect, list } = require('./lib/inspect');
 
 require('./lib/signals').watchSignalListeners();
 
@@ -26,4 +27,6 @@ module.exports = {
   DEFAULT_POLL_INTERVAL_MS,
   SharedMemory,
   NodeSharedMemoryQueue,
+  inspect,
+  list,
 };

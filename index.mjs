@@ -17,5 +17,7 @@ export const {
   DEFAULT_POLL_INTERVAL_MS,
   SharedMemory,
   NodeSharedMemoryQueue,
+  inspect,
+  list,
 } = api;
 export default api;

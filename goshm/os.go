@@ -43,6 +43,12 @@ type osLayer interface {
 	// that a reader can notice cheaply that its segment was replaced (reattach.go). An OS that
 	// cannot tell answers identityUnknown, and its readers never follow a new segment.
 	identity(name string) (id fileID, size int64, st identityState)
+	// list enumerates the segments this process can see (regular files only), with what stat
+	// tells of each; an OS that cannot enumerate them answers KindUnsupported.
+	list() ([]Entry, error)
+	// stat is list's Entry for one name, or the error of a name that holds no segment (ENOENT).
+	// An OS that cannot tell without opening answers an Entry with only Name (HasOwner false).
+	stat(name string) (Entry, error)
 }
 
 // fileID names one object of the OS (on Linux the device and inode of the file under /dev/shm):

@@ -8,6 +8,7 @@ const check = require('./validate');
 const { TurnQueue, untilClosed } = require('./wait');
 const { Attached, handleOf, watch } = require('./attached');
 const locks = require('./locks');
+const { describeObject } = require('./inspect');
 
 const C = native.constants;
 const QUEUE_LAYOUTS = { v2: C.LAYOUT_V2, v1: C.LAYOUT_V1 };
@@ -150,6 +151,19 @@ class NodeSharedMemoryQueue extends Attached {
   get persistent() { return this.#persistent; }
   /** Bytes of the segment: header plus capacity × (4 + maxMessageSize). */
   get byteLength() { return this.#bytes; }
+
+  [require('util').inspect.custom](depth, options, show) {
+    let count;
+    try {
+      if (!this.closed) count = native.queueLen(handleOf(this));
+    } catch {
+      // A faulted mapping: the fields below still say which queue this is.
+    }
+    const fields = { name: this.name, layout: this.#layout, capacity: this.#capacity, maxMessageSize: this.#maxMessageSize,
+      size: this.#bytes, count, closed: this.closed };
+    if (count === undefined) delete fields.count;
+    return describeObject(this, fields, depth, options, show);
+  }
 
   // Through handleOf, not this.size, so that a foreign `this` is ERR_INVALID_THIS, not an answer.
   isEmpty() {

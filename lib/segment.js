@@ -5,6 +5,7 @@
 const native = require('./native');
 const errors = require('./errors');
 const check = require('./validate');
+const { describeObject } = require('./inspect');
 
 const C = native.constants;
 
@@ -90,6 +91,11 @@ class SharedMemory {
   get persistent() { return this.#persistent; }
   get readOnly() { return this.#readOnly; }
   get closed() { return this.#handle === 0; }
+
+  [require('util').inspect.custom](depth, options, show) {
+    const fields = { name: this.#name, size: this.#size, persistent: this.#persistent, readOnly: this.#readOnly, closed: this.closed };
+    return describeObject(this, fields, depth, options, show);
+  }
 
   /**
    * An ArrayBuffer over the mapping: writes through it are seen by every process at once. The

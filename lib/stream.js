@@ -8,6 +8,7 @@ const check = require('./validate');
 const { waitUntil, untilClosed } = require('./wait');
 const { Attached, handleOf, watch } = require('./attached');
 const locks = require('./locks');
+const { describeObject } = require('./inspect');
 
 const C = native.constants;
 
@@ -124,6 +125,19 @@ class SharedMemoryStream extends Attached {
     const r = native.query(handleOf(this), C.QUERY_REVISION);
     noticeReattach(this);
     return r;
+  }
+
+  [require('util').inspect.custom](depth, options, show) {
+    let revision;
+    // Looked at without noticeReattach: printing an object must not queue its events.
+    try {
+      if (!this.closed && this.#layout === 'v2') revision = native.query(handleOf(this), C.QUERY_REVISION);
+    } catch {
+      // A faulted mapping: the fields below still say which stream this is.
+    }
+    const fields = { name: this.name, layout: this.#layout, size: this.#size, revision, closed: this.closed };
+    if (revision === undefined) delete fields.revision;
+    return describeObject(this, fields, depth, options, show);
   }
 
   /** The flags byte: kMemoryChanged toggled by each write, plus the type bit of the payload. */

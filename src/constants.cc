@@ -60,6 +60,12 @@ bool RegisterConstants(napi_env env, Methods& methods) {
   set("LOCK_PRODUCER", LSM_LOCK_PRODUCER);
   set("LOCK_CONSUMER", LSM_LOCK_CONSUMER);
   set("V2_LOCK", LSM_V2_LOCK);
+  set("SHAPE_UNKNOWN", LSM_SHAPE_UNKNOWN);
+  set("SHAPE_BLANK", LSM_SHAPE_BLANK);
+  set("SHAPE_STREAM", LSM_SHAPE_STREAM);
+  set("SHAPE_QUEUE", LSM_SHAPE_QUEUE);
+  set("TRI_UNKNOWN", LSM_TRI_UNKNOWN);
+  set("TRI_YES", LSM_TRI_YES);
   napi_value c;
   if (!ok || napi_create_object(env, &c) != napi_ok || napi_define_properties(env, c, props.size(), props.data()) != napi_ok ||
       napi_object_freeze(env, c) != napi_ok) {

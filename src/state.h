@@ -104,6 +104,7 @@ void RegisterStreams(Methods& methods);
 void RegisterSegments(Methods& methods);
 void RegisterQueues(Methods& methods);
 void RegisterWatches(Methods& methods);
+void RegisterInspect(Methods& methods);
 
 }  // namespace lsm
 

@@ -60,6 +60,14 @@ var (
 	_ = check[int64(goshm.KindUnsupported)-C.LSM_KIND_UNSUPPORTED]
 	_ = check[int64(goshm.KindLockHeld)-C.LSM_KIND_LOCK_HELD]
 
+	_ = check[int64(goshm.ShapeUnknown)-C.LSM_SHAPE_UNKNOWN]
+	_ = check[int64(goshm.ShapeBlank)-C.LSM_SHAPE_BLANK]
+	_ = check[int64(goshm.ShapeStream)-C.LSM_SHAPE_STREAM]
+	_ = check[int64(goshm.ShapeQueue)-C.LSM_SHAPE_QUEUE]
+	_ = check[int64(goshm.TriUnknown)-C.LSM_TRI_UNKNOWN]
+	_ = check[int64(goshm.TriNo)-C.LSM_TRI_NO]
+	_ = check[int64(goshm.TriYes)-C.LSM_TRI_YES]
+
 	_ = check[int64(goshm.LockProducer)-C.LSM_LOCK_PRODUCER]
 	_ = check[int64(goshm.LockConsumer)-C.LSM_LOCK_CONSUMER]
 )

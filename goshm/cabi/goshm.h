@@ -295,6 +295,54 @@ int32_t lsm_queue_stale_lock(lsm_handle handle, uint32_t stale_ms, lsm_error* er
  * lsm_queue_break_lock; asking clears them. */
 int32_t lsm_queue_lock_broken(lsm_handle handle, uint32_t broken[2], lsm_error* err);
 
+/* ---- inspection ------------------------------------------------------------------------- */
+
+/* What a segment's bytes look like (goshm.Shape). */
+#define LSM_SHAPE_UNKNOWN 0 /* readable, but fits no layout (a raw segment's bytes, or garbage) */
+#define LSM_SHAPE_BLANK 1   /* a header of zeros, or 0 bytes: nothing has been made of it yet */
+#define LSM_SHAPE_STREAM 2
+#define LSM_SHAPE_QUEUE 3
+
+/* A yes/no answer that may be unknown (goshm.Tri). */
+#define LSM_TRI_UNKNOWN (-1)
+#define LSM_TRI_NO 0
+#define LSM_TRI_YES 1
+
+/* What lsm_inspect found. Fields that do not apply to the segment's kind and layout are 0. */
+typedef struct lsm_inspect_info {
+  int32_t shape;  /* LSM_SHAPE_* */
+  int32_t layout; /* LSM_LAYOUT_*, for a stream or a queue */
+  int32_t or_v0;  /* a v1 stream whose header reads the same in v0 */
+  uint32_t type;  /* a stream's type bit */
+  uint64_t size;  /* the whole segment, in bytes */
+  uint32_t length; /* a stream's payload, in bytes */
+  uint32_t flags;  /* a stream's flags byte */
+  uint32_t revision, ack, lock; /* a v2 stream's header; lock: 0 free, 1 a C++ holder, else a pid */
+  int32_t lock_alive;           /* LSM_TRI_*: the lock's holder is a live process here */
+  uint32_t capacity, max_message_size, count, read_index, write_index; /* a queue's header */
+  uint32_t producer_lock, consumer_lock; /* a v2 queue's locks */
+  int32_t producer_alive, consumer_alive;
+  int32_t has_owner; /* the OS told uid, mode and mtime */
+  uint32_t uid;
+  uint32_t mode;
+  int32_t in_use;    /* LSM_TRI_*: mapped or announced; LSM_TRI_NO only when both are known no */
+  int32_t mapped;    /* LSM_TRI_*: a process of this PID namespace maps it */
+  int32_t announced; /* LSM_TRI_*: a writable stream or queue of this engine (any namespace) is open on it */
+  int64_t mtime_ms; /* last modification, ms since 1970 (0 unknown) */
+  char owner[64];   /* the owner's user name, "" when it does not resolve */
+  char error[32];   /* lsm_list: the code of the error that kept the segment from being mapped */
+  char name[LSM_MAX_NAME_BYTES + 1];
+} lsm_inspect_info;
+
+/* Maps the named segment read-only for the time of the call and describes it. It writes nothing,
+ * takes no lock, announces no presence: the segment stays exactly as it was. */
+int32_t lsm_inspect(char* name, size_t name_len, lsm_inspect_info* info, lsm_error* err);
+/* Inspects every segment this process can see, into infos when there are at most cap of them;
+ * returns how many there are (a caller whose array is too small grows it and calls again). A
+ * segment that cannot be mapped has only name, size and owner fields, and error set.
+ * LSM_KIND_UNSUPPORTED where the OS cannot list segments (macOS). */
+int64_t lsm_list(lsm_inspect_info* infos, size_t cap, lsm_error* err);
+
 #ifdef __cplusplus
 }
 #endif
