@@ -1,12 +1,14 @@
-// Loads the compiled addon (build/Release, or build/Debug for a debug build) once per thread, and
-// hands it the error factory it builds its errors with. native.constants are the facts of goshm.h.
+// Loads the compiled addon once per thread, and hands it the error factory it builds its errors
+// with. native.constants are the facts of goshm.h. Looked for in build/<platform>-<arch> (a
+// cross-built one, tools/build-windows.sh; first, because one checkout may hold a node-gyp build of
+// another system, as under Wine), then build/Release, or build/Debug for a debug build.
 'use strict';
 const path = require('path');
 const errors = require('./errors');
 
 function load() {
   const tried = [];
-  for (const type of ['Release', 'Debug']) {
+  for (const type of [`${process.platform}-${process.arch}`, 'Release', 'Debug']) {
     const file = path.join(__dirname, '..', 'build', type, 'node_libsharedmemory.node');
     try {
       return require(file);
