@@ -66,4 +66,24 @@ describe('35 Windows: persistent segments are files that outlive their writer', 
     await writer.end('exit');
     assert.throws(() => new api.NodeSharedMemoryReadStream(name, undefined, false), { code: 'ENOENT' });
   });
+
+  // Windows tells a named mapping's size only in whole pages, so a queue's geometry (header plus
+  // slots) falls short of it: it is still recognised as the queue it is.
+  it('a queue in a named mapping: another capacity or maxMessageSize is ERR_SHM_LAYOUT naming both; a reader attaches', () => {
+    const name = res.name();
+    const queue = new api.NodeSharedMemoryQueue(name, 4, 16, false);
+    try {
+      queue.enqueue('kept');
+      assert.throws(() => new api.NodeSharedMemoryQueue(name, 8, 16, false),
+        { code: 'ERR_SHM_LAYOUT', message: /capacity of 4 .*capacity of 8/ });
+      assert.throws(() => new api.NodeSharedMemoryQueue(name, 4, 32),
+        { code: 'ERR_SHM_LAYOUT', message: /maxMessageSize of 16 .*32 bytes/ });
+      const reader = new api.NodeSharedMemoryQueue(name, undefined, undefined, false, false);
+      assert.deepStrictEqual([reader.capacity, reader.maxMessageSize], [4, 16]);
+      assert.strictEqual(reader.dequeue(), 'kept');
+      reader.close();
+    } finally {
+      queue.close();
+    }
+  });
 });
