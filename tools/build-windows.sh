@@ -62,12 +62,13 @@ objects=""
 for src in $sources; do
 	o="$obj/$(echo "$src" | tr / _).o"
 	objects="$objects $o"
-	if stale "$o" "$src" src goshm/cabi/goshm.h; then
+	if stale "$o" "$src" src goshm/cabi/goshm.h tools/build-windows.sh; then
 		echo "build-windows: $src"
 		x86_64-w64-mingw32-g++-posix -std=c++17 -O2 -c "$src" -o "$o" \
 			-I "$headers/include" -I "$addon_api" -I goshm/cabi \
 			-DNAPI_VERSION=8 -DNAPI_DISABLE_CPP_EXCEPTIONS -DNODE_ADDON_API_DISABLE_DEPRECATED \
-			-DNODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS -DBUILDING_NODE_EXTENSION
+			-DNODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS -DBUILDING_NODE_EXTENSION \
+			-DNODE_GYP_MODULE_NAME=node_libsharedmemory
 	fi
 done
 # shellcheck disable=SC2086
