@@ -56,8 +56,8 @@ type Segment struct {
 	refs     atomic.Int32 // owners; Open makes the first, Retain adds, Release drops
 	id       fileID       // the object mapped, from the descriptor it was mapped from
 	hasID    bool         // id is known (the OS can tell, see osLayer.identity)
-	// fileSize is the OS's size in whole pages, not the one its creator gave (an existing Windows
-	// named mapping): a header's geometry may then fall short of it by less than a page.
+	// sizeInPages: fileSize is the OS's size in whole pages, not the one its creator gave (an
+	// existing Windows named mapping), so a header's geometry may fall short of it by under a page.
 	sizeInPages bool
 }
 
