@@ -10,6 +10,14 @@
 #include "src/state.h"
 #include "src/values.h"
 
+#ifdef _WIN32
+#define WIN32_LEAN_AND_MEAN
+#ifndef NOMINMAX
+#define NOMINMAX
+#endif
+#include <windows.h>
+#endif
+
 namespace {
 
 // setErrorFactory(fn): the function, from lib/errors.js, that builds every error the addon throws.
@@ -37,7 +45,25 @@ napi_value ReinstallFaultGuard(const Napi::CallbackInfo& info, lsm::State&) {
 
 void DeleteState(napi_env, void* data, void*) { delete static_cast<lsm::State*>(data); }
 
+napi_value Init(napi_env env, napi_value exports);
+
+#ifdef _WIN32
+// Node frees an addon when the last environment that loaded it ends (a worker that was its only
+// user), and Windows then unloads goshm.dll with it. A Go runtime cannot be unloaded: its threads
+// and its exception handlers would go on running in freed code (the next exception anywhere in
+// the process re-faults in the handler until the stack overflows). Pinning this module keeps it,
+// and so the library it imports, for the life of the process, as on the other systems.
+void PinModule() {
+  HMODULE self = nullptr;
+  GetModuleHandleExW(GET_MODULE_HANDLE_EX_FLAG_PIN | GET_MODULE_HANDLE_EX_FLAG_FROM_ADDRESS,
+                     reinterpret_cast<LPCWSTR>(&Init), &self);
+}
+#endif
+
 napi_value Init(napi_env env, napi_value exports) {
+#ifdef _WIN32
+  PinModule();
+#endif
   // Freed with the environment (worker terminated, process exiting): ~State closes what is open.
   auto* state = new (std::nothrow) lsm::State();
   if (state == nullptr) {

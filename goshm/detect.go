@@ -13,6 +13,7 @@ package goshm
 
 import (
 	"fmt"
+	"os"
 	"runtime/debug"
 )
 
@@ -50,7 +51,10 @@ const blankBytes = QueueHeaderV2
 // a stream by a header its writers could have left (type bits, padding, size field within the
 // segment), tried in the order v2, v1, v0. mem must stay mapped during the call (DetectSegment
 // guards against a segment truncated meanwhile).
-func Detect(mem []byte, size int64) Detected {
+func Detect(mem []byte, size int64) Detected { return detect(mem, size, false) }
+
+// detect is Detect where size may be known only in whole pages (inPages, see Segment.sizeInPages).
+func detect(mem []byte, size int64, inPages bool) Detected {
 	if len(mem) == 0 {
 		return Detected{Shape: ShapeUnknown}
 	}
@@ -58,7 +62,7 @@ func Detect(mem []byte, size int64) Detected {
 		return Detected{Shape: ShapeBlank}
 	}
 	for _, l := range []Layout{LayoutV2, LayoutV1} {
-		if d, ok := detectQueue(mem, size, l); ok {
+		if d, ok := detectQueue(mem, size, inPages, l); ok {
 			return d
 		}
 	}
@@ -77,7 +81,7 @@ func Detect(mem []byte, size int64) Detected {
 // during the call) is a KindFault error.
 func DetectSegment(seg *Segment) (d Detected, err error) {
 	defer recoverFault(seg.name, &err, debug.SetPanicOnFault(true))
-	return Detect(seg.Bytes(), seg.wholeSize()), nil
+	return detect(seg.Bytes(), seg.wholeSize(), seg.sizeInPages), nil
 }
 
 // wholeSize is the size of the whole segment, which is more than is mapped when a reader mapped
@@ -94,11 +98,12 @@ func isBlank(mem []byte) bool {
 }
 
 // detectQueue reports whether mem holds a queue of layout l: capacity and maxMessageSize at least
-// 1, header plus slots exactly the segment's size (every queue maker sizes it so), both indices
+// 1, header plus slots exactly the segment's size (every queue maker sizes it so; where the OS
+// tells the size only in whole pages, inPages, that size rounded up to a page), both indices
 // below the capacity, and a count that agrees with them (the distance from readIndex to
 // writeIndex, or the whole capacity when they meet on a full queue). A producer or consumer between
 // its two stores (slot index, then count) may leave the count one off; that is allowed.
-func detectQueue(mem []byte, size int64, l Layout) (Detected, bool) {
+func detectQueue(mem []byte, size int64, inPages bool, l Layout) (Detected, bool) {
 	hdr := queueHeaderSize(l)
 	if len(mem) < hdr {
 		return Detected{}, false
@@ -108,7 +113,8 @@ func detectQueue(mem []byte, size int64, l Layout) (Detected, bool) {
 	if c == 0 || m == 0 || w >= c || r >= c || n > c {
 		return Detected{}, false
 	}
-	if int64(hdr)+int64(c)*(QueueSlotHead+int64(m)) != size {
+	need := int64(hdr) + int64(c)*(QueueSlotHead+int64(m))
+	if need != size && !(inPages && need > 0 && need < size && size-need < int64(os.Getpagesize())) {
 		return Detected{}, false
 	}
 	dist := (uint64(w) + uint64(c) - uint64(r)) % uint64(c)
@@ -215,6 +221,12 @@ func shapeConflict(seg *Segment, d Detected, want Shape, l Layout) bool {
 		return false
 	}
 	if want == ShapeQueue {
+		if d.Shape == ShapeQueue && d.Layout != l && seg.sizeInPages {
+			// A size in whole pages cannot tell a v1 queue from a v2 one with the same slots (their
+			// headers differ by 8 bytes): open it as asked when its geometry fits that layout too.
+			_, fits := detectQueue(seg.Bytes(), seg.wholeSize(), true, l)
+			return !fits
+		}
 		return d.Shape == ShapeStream || d.Layout != l
 	}
 	mem := seg.Bytes()

@@ -306,10 +306,10 @@ func newQueue(seg *Segment, qo QueueOptions, initialise bool) (q *Queue, err err
 			"queue %q has an inconsistent header: %d slots of %d bytes need %s bytes, but the segment is %d bytes",
 			seg.name, c, m, needBytes(q.header, c, m), len(q.mem))
 	}
-	if !seg.created && qo.Layout == LayoutV1 {
+	if !seg.created && qo.Layout == LayoutV1 && !seg.sizeInPages {
 		// A v2 queue passes every check of v1's shorter header (its slots end 8 bytes before the
-		// segment does); its exact geometry is what tells them apart.
-		if _, ok := detectQueue(q.mem, seg.wholeSize(), LayoutV2); ok {
+		// segment does); its exact geometry is what tells them apart (not known in whole pages).
+		if _, ok := detectQueue(q.mem, seg.wholeSize(), false, LayoutV2); ok {
 			return nil, q.headerError("it is sized for the 28-byte header of layout v2")
 		}
 	}

@@ -56,6 +56,9 @@ type Segment struct {
 	refs     atomic.Int32 // owners; Open makes the first, Retain adds, Release drops
 	id       fileID       // the object mapped, from the descriptor it was mapped from
 	hasID    bool         // id is known (the OS can tell, see osLayer.identity)
+	// sizeInPages: fileSize is the OS's size in whole pages, not the one its creator gave (an
+	// existing Windows named mapping), so a header's geometry may fall short of it by under a page.
+	sizeInPages bool
 }
 
 // Open maps the named segment as o says.

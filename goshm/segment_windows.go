@@ -212,7 +212,7 @@ func mapView(name string, h windows.Handle, access uint32, length uintptr, o Ope
 	if err != nil {
 		return nil, osError(name, "MapViewOfFile", err)
 	}
-	size := int64(length)
+	size, whole := int64(length), int64(0)
 	if length == 0 {
 		var mbi windows.MemoryBasicInformation
 		if err := windows.VirtualQuery(addr, &mbi, unsafe.Sizeof(mbi)); err != nil {
@@ -220,6 +220,7 @@ func mapView(name string, h windows.Handle, access uint32, length uintptr, o Ope
 			return nil, osError(name, "VirtualQuery", err)
 		}
 		size = int64(mbi.RegionSize)
+		whole = size
 		switch {
 		case o.Size > size && o.Create && grow != "":
 			windows.UnmapViewOfFile(addr)
@@ -242,7 +243,9 @@ func mapView(name string, h windows.Handle, access uint32, length uintptr, o Ope
 	// addr is memory the OS mapped outside Go's heap; reading it as a pointer's bits (rather
 	// than converting the integer) keeps vet's unsafeptr check meaningful elsewhere.
 	mem := unsafe.Slice((*byte)(*(*unsafe.Pointer)(unsafe.Pointer(&addr))), int(size))
-	return &Segment{name: name, mem: mem, created: created, unlink: o.Unlink, readOnly: o.ReadOnly}, nil
+	// An existing mapping's size is known only in pages: the view's, recorded even when fewer bytes
+	// were asked for, so that what fills those pages is judged against it (detect.go).
+	return &Segment{name: name, mem: mem, fileSize: whole, sizeInPages: whole > 0, created: created, unlink: o.Unlink, readOnly: o.ReadOnly}, nil
 }
 
 func (osImpl) unmap(mem []byte) error {

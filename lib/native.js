@@ -1,20 +1,26 @@
-// Loads the addon once per thread, and hands it the error factory it builds its errors with:
-// build/Release or build/Debug (a source build) first, else the prebuild for this platform in
-// prebuilds/<platform>-<arch>/ (node-gyp-build's order and naming). native.constants are the facts
-// of goshm.h.
+// Loads the addon once per thread, and hands it the error factory it builds its errors with.
+// native.constants are the facts of goshm.h. Looked for, in order: build/<platform>-<arch> (a
+// cross-built addon, tools/build-windows.sh; first, because one checkout may also hold a node-gyp
+// build of another system, as under Wine), then build/Release or build/Debug (a source build),
+// then the prebuild for this platform in prebuilds/<platform>-<arch>/ (node-gyp-build's order and
+// naming).
 'use strict';
+const fs = require('fs');
 const path = require('path');
 const nodeGypBuild = require('node-gyp-build');
 const errors = require('./errors');
 
 function load() {
   const root = path.join(__dirname, '..');
-  let file;
-  try {
-    file = nodeGypBuild.resolve(root);
-  } catch {
-    throw errors.notBuilt(['build/Release', 'build/Debug', `prebuilds/${process.platform}-${process.arch}`]
-      .map((dir) => path.join(root, dir)));
+  const cross = path.join(root, 'build', `${process.platform}-${process.arch}`, 'node_libsharedmemory.node');
+  let file = fs.existsSync(cross) ? cross : null;
+  if (file === null) {
+    try {
+      file = nodeGypBuild.resolve(root);
+    } catch {
+      throw errors.notBuilt([`build/${process.platform}-${process.arch}`, 'build/Release', 'build/Debug',
+        `prebuilds/${process.platform}-${process.arch}`].map((dir) => path.join(root, dir)));
+    }
   }
   return require(file);
 }

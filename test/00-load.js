@@ -7,8 +7,10 @@ const path = require('path');
 
 describe('00 load', () => {
   it('the built addon is present and the package entry point loads it', () => {
-    const addon = path.join(__dirname, '..', 'build', 'Release', 'node_libsharedmemory.node');
-    assert.ok(fs.existsSync(addon), `${addon} is missing: run npx node-gyp build`);
+    // Windows is cross-built (npm run build:windows) into build/win32-x64.
+    const folder = process.platform === 'win32' ? `win32-${process.arch}` : 'Release';
+    const addon = path.join(__dirname, '..', 'build', folder, 'node_libsharedmemory.node');
+    assert.ok(fs.existsSync(addon), `${addon} is missing: run ${process.platform === 'win32' ? 'npm run build:windows' : 'npx node-gyp build'}`);
     const pkg = require('../package.json');
     const api = require(path.join(__dirname, '..', pkg.main));
     assert.strictEqual(api, require('..'));

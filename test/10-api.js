@@ -3,7 +3,7 @@
 'use strict';
 const assert = require('assert');
 const {
-  api, useSegments, segmentExists, segmentSize, segmentMode, readSegment,
+  api, useSegments, segmentExists, segmentSize, segmentMode, readSegment, notOnWindows, ON_WINDOWS,
 } = require('./helpers');
 
 const {
@@ -97,7 +97,8 @@ describe('10 original API (SPEC §2.1)', () => {
     assert.ok(!segmentExists(name), 'a non-persistent writer removes its segment on close');
   });
 
-  it('persistent = false: closing a reader removes the segment too (as libsharedmemory does)', () => {
+  it('persistent = false: closing a reader removes the segment too (as libsharedmemory does)', function () {
+    notOnWindows(this, ON_WINDOWS.deletePending);
     const name = res.name();
     const writer = res.writer(name, 4096, true);
     writer.writeString('still mapped');
@@ -109,7 +110,8 @@ describe('10 original API (SPEC §2.1)', () => {
     assert.strictEqual(writer.readFlags(), kMemoryTypeString);
   });
 
-  it('persistent = false on both ends: the second close finds the segment gone and does not throw', () => {
+  it('persistent = false on both ends: the second close finds the segment gone and does not throw', function () {
+    notOnWindows(this, ON_WINDOWS.namedMapping);
     const name = res.name();
     const writer = res.writer(name, 4096, false);
     const reader = res.reader(name, undefined, false);
@@ -246,7 +248,8 @@ describe('10 original API (SPEC §2.1)', () => {
     assert.strictEqual(segmentSize(name), 8192);
   });
 
-  it('creates segments with mode 0600 by default, options.mode otherwise', () => {
+  it('creates segments with mode 0600 by default, options.mode otherwise', function () {
+    notOnWindows(this, ON_WINDOWS.modes);
     const a = res.name();
     res.writer(a, 4096);
     assert.strictEqual(segmentMode(a), 0o600);
@@ -264,7 +267,8 @@ describe('10 original API (SPEC §2.1)', () => {
     assert.ok(!segmentExists(name));
   });
 
-  it('unlink(name) removes the name; open streams keep working on their mapping', () => {
+  it('unlink(name) removes the name; open streams keep working on their mapping', function () {
+    notOnWindows(this, ON_WINDOWS.deletePending);
     const name = res.name();
     const writer = res.writer(name, 4096);
     const reader = res.reader(name);

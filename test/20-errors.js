@@ -7,7 +7,7 @@ const os = require('os');
 const path = require('path');
 const {
   api, useSegments, segmentExists, segmentFile, segmentNames, writeSegmentFile, truncateSegment, readSegment, pokeSegment, u32,
-  thrown, PREFIX, uniqueName,
+  thrown, PREFIX, uniqueName, notOnWindows, ON_WINDOWS,
 } = require('./helpers');
 
 const { NodeSharedMemoryWriteStream: Writer, NodeSharedMemoryReadStream: Reader } = api;
@@ -166,7 +166,8 @@ describe('20 errors (SPEC §2.3)', () => {
       assert.ok(!segmentExists(name), 'a reader does not create the segment');
     });
 
-    it('a symbolic link planted as the segment file is not followed: ELOOP, and its target is untouched', () => {
+    it('a symbolic link planted as the segment file is not followed: ELOOP, and its target is untouched', function () {
+      notOnWindows(this, ON_WINDOWS.symlinks);
       const name = res.name();
       const target = path.join(os.tmpdir(), `${name}.target`);
       fs.writeFileSync(target, 'do not overwrite');
@@ -186,12 +187,13 @@ describe('20 errors (SPEC §2.3)', () => {
     });
 
     // Not an OS refusal any more: every non-regular file is ERR_SHM_LAYOUT (test/87-hostile-open.js).
-    it('a directory as the segment file: ERR_SHM_LAYOUT, as any non-regular file', () => {
+    // Windows refuses to open a directory as a file itself (ERROR_ACCESS_DENIED).
+    it('a directory as the segment file: ERR_SHM_LAYOUT, as any non-regular file (EACCES on Windows)', () => {
       const name = uniqueName('dir');
       fs.mkdirSync(segmentFile(name));
       try {
         for (const open of [() => new Writer(name, 4096), () => new Reader(name)]) {
-          assert.strictEqual(thrown(open).code, 'ERR_SHM_LAYOUT');
+          assert.strictEqual(thrown(open).code, process.platform === 'win32' ? 'EACCES' : 'ERR_SHM_LAYOUT');
         }
       } finally {
         fs.rmdirSync(segmentFile(name));
@@ -370,7 +372,8 @@ describe('20 errors (SPEC §2.3)', () => {
 
   describe('another process damages the segment -> an error, never SIGBUS/SIGSEGV (run in a child)', () => {
     for (const layout of ['v2', 'v1', 'v0']) {
-      it(`layout ${layout}: the segment truncated to 0 under open streams: ERR_SHM_FAULT, and the process lives on`, async () => {
+      it(`layout ${layout}: the segment truncated to 0 under open streams: ERR_SHM_FAULT, and the process lives on`, async function () {
+        notOnWindows(this, ON_WINDOWS.truncate);
         const name = res.name();
         const peer = await res.forkPeer();
         const w = await peer.call('open', { role: 'writer', name, size: 65536, persistent: true, options: { layout } });

@@ -9,7 +9,7 @@
 const assert = require('assert');
 const path = require('path');
 const { fork } = require('child_process');
-const { useSegments, segmentExists } = require('./helpers');
+const { useSegments, segmentExists, notOnWindows, ON_WINDOWS } = require('./helpers');
 
 const FIXTURE = path.join(__dirname, 'fixtures', 'segment-exit.js');
 
@@ -91,7 +91,8 @@ describe('44 a process or thread ending with open non-persistent raw segments', 
     }
   });
 
-  it("process.on('SIGINT', () => process.exit(130)) (and the same for SIGTERM): a real signal then removes them", async () => {
+  it("process.on('SIGINT', () => process.exit(130)) (and the same for SIGTERM): a real signal then removes them", async function () {
+    notOnWindows(this, ON_WINDOWS.signals);
     for (const [how, signal, code] of [['sigint-exit', 'SIGINT', 130], ['sigterm-exit', 'SIGTERM', 143]]) {
       const { names, exit } = await run(how, { signal });
       assert.deepStrictEqual(exit, { code, signal: null });

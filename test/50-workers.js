@@ -3,7 +3,9 @@
 // and a worker torn down with open non-persistent streams removes their segments.
 'use strict';
 const assert = require('assert');
-const { api, useSegments, segmentExists } = require('./helpers');
+const path = require('path');
+const { fork } = require('child_process');
+const { api, useSegments, segmentExists, REMOVED_WHILE_MAPPED, notOnWindows, ON_WINDOWS } = require('./helpers');
 
 describe('50 worker threads', () => {
   const res = useSegments();
@@ -30,8 +32,14 @@ describe('50 worker threads', () => {
         assert.strictEqual(await b.call('flags', { id: r.id }), flags);
       }
       // The main thread sees the same segment too.
-      assert.strictEqual(res.reader(name, undefined, true, { layout }).readFlags(), flags);
+      const mainReader = res.reader(name, undefined, true, { layout });
+      assert.strictEqual(mainReader.readFlags(), flags);
       await a.call('close', { id: w.id });
+      if (!REMOVED_WHILE_MAPPED) {
+        // A named mapping lives while a thread maps it: b's reader and this one.
+        await b.call('close', { id: r.id });
+        mainReader.close();
+      }
       assert.ok(!segmentExists(name), 'the worker closed its non-persistent writer');
     });
   }
@@ -68,7 +76,8 @@ describe('50 worker threads', () => {
     assert.ok(!segmentExists(name), 'the terminated worker left its non-persistent segment behind');
   });
 
-  it('terminate() of a worker with an unclosed non-persistent reader removes the segment; persistent ones stay', async () => {
+  it('terminate() of a worker with an unclosed non-persistent reader removes the segment; persistent ones stay', async function () {
+    notOnWindows(this, ON_WINDOWS.deletePending);
     const gone = res.name();
     const kept = res.name();
     res.writer(gone, 4096, true);
@@ -108,7 +117,32 @@ describe('50 worker threads', () => {
       assert.ok(segmentExists(name));
     }
     mainWriter.close();
+    if (!REMOVED_WHILE_MAPPED) mainReader.close();
     assert.ok(!segmentExists(name));
+  });
+
+  // Node frees an addon once no environment has it; the Go library must stay (on Windows it was
+  // unloaded with the addon, and the next exception anywhere in the process ran freed code).
+  it('a process whose only users of the module were workers that ended lives on and handles exceptions (child process)', async () => {
+    const name = res.name();
+    const child = fork(path.join(__dirname, 'fixtures', 'worker-only-user.js'), [name], {
+      stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
+    });
+    let stderr = '';
+    child.stderr.setEncoding('utf8');
+    child.stderr.on('data', (chunk) => { stderr += chunk; });
+    let message = null;
+    child.on('message', (m) => { message = m; });
+    // 'exit', not 'close': a child that crashed under Wine may leave its pipes open.
+    const exit = await new Promise((resolve) => {
+      const timer = setTimeout(() => child.kill('SIGKILL'), 20000);
+      child.once('exit', (code, signal) => {
+        clearTimeout(timer);
+        resolve({ code, signal });
+      });
+    });
+    assert.deepStrictEqual(exit, { code: 0, signal: null }, `the child ended with ${JSON.stringify(exit)}; stderr:\n${stderr}`);
+    assert.deepStrictEqual(message, { wasm: 'RuntimeError' });
   });
 
   it('streams opened in the main thread after workers came and went get fresh, working handles', async () => {

@@ -9,6 +9,7 @@ const path = require('path');
 const { fork } = require('child_process');
 const {
   api, useSegments, segmentExists, readSegment, segmentSize, segmentMode, truncateSegment, linuxOnly, Peer, thrown,
+  notOnWindows, ON_WINDOWS,
 } = require('./helpers');
 
 const { SharedMemory } = api;
@@ -238,7 +239,8 @@ describe('80 raw segments (SharedMemory)', () => {
     assert.strictEqual(await peer.call('ping'), peer.pid, 'the child still answers');
   });
 
-  it('creates segments with mode 0600 by default; the mode option is applied exactly (no umask)', () => {
+  it('creates segments with mode 0600 by default; the mode option is applied exactly (no umask)', function () {
+    notOnWindows(this, ON_WINDOWS.modes);
     const d = res.name();
     create(d, 64);
     assert.strictEqual(segmentMode(d).toString(8), '600');
@@ -280,7 +282,8 @@ describe('80 raw segments (SharedMemory)', () => {
     assert.ok(segmentExists(name), 'closing a persistent SharedMemory removed the segment');
   });
 
-  it('persistent: false removes the name on close(); unlink() removes it while the mapping stays usable', () => {
+  it('persistent: false removes the name on close(); unlink() removes it while the mapping stays usable', function () {
+    notOnWindows(this, ON_WINDOWS.deletePending);
     const gone = res.name();
     const np = create(gone, 64, { persistent: false });
     assert.ok(segmentExists(gone));
@@ -333,7 +336,8 @@ describe('80 raw segments (SharedMemory)', () => {
     assert.strictEqual(r.after, 0);
   });
 
-  it('a segment truncated to 0 by another process: read()/write() throw ERR_SHM_FAULT and the process lives on', async () => {
+  it('a segment truncated to 0 by another process: read()/write() throw ERR_SHM_FAULT and the process lives on', async function () {
+    notOnWindows(this, ON_WINDOWS.truncate);
     const name = res.name();
     const s = create(name, 65536);
     s.write(0, Buffer.from('before truncation'));

@@ -15,7 +15,7 @@ const { fork } = require('child_process');
 const { Worker } = require('worker_threads');
 const {
   api, useSegments, segmentExists, readSegment, pokeSegment, u32, segmentMode, writeSegmentFile, truncateSegment, Peer,
-  within,
+  within, POSIX_MODES, notOnWindows, ON_WINDOWS,
 } = require('./helpers');
 const { message, parse } = require('./fixtures/queue-messages');
 
@@ -224,6 +224,7 @@ describe('85 queue', () => {
       }
       const d = res.name();
       assert.strictEqual(queue(d, 1, 1).layout, 'v2', 'the default layout');
+      if (!POSIX_MODES) return;
       assert.strictEqual(segmentMode(d), 0o600, 'the default mode');
       const m = res.name();
       queue(m, 1, 1, true, true, { mode: 0o640 });
@@ -578,7 +579,8 @@ describe('85 queue', () => {
       assert.deepStrictEqual([q.dequeue(), q.dequeue()], ['a', 'b']);
     });
 
-    it('a child process whose queue segment is truncated to 0 under it gets ERR_SHM_FAULT, not SIGBUS', async () => {
+    it('a child process whose queue segment is truncated to 0 under it gets ERR_SHM_FAULT, not SIGBUS', async function () {
+      notOnWindows(this, ON_WINDOWS.truncate);
       const name = res.name();
       queue(name, 8, 16).enqueue('x');
       const peer = await forkQueuePeer();
@@ -926,7 +928,8 @@ describe('85 queue', () => {
       assert.strictEqual(q.size, 0);
     });
 
-    it('a pending dequeueWait() rejects with ERR_SHM_FAULT when the segment is truncated under it (instead of waiting on)', async () => {
+    it('a pending dequeueWait() rejects with ERR_SHM_FAULT when the segment is truncated under it (instead of waiting on)', async function () {
+      notOnWindows(this, ON_WINDOWS.truncate);
       const name = res.name();
       queue(name, 4, 16);
       const peer = await forkQueuePeer();
@@ -1005,7 +1008,8 @@ describe('85 queue', () => {
       assert.deepStrictEqual([q.dequeue(), q.dequeue()], ['two', undefined]);
     });
 
-    it('terminating a worker with a pending dequeueWait() on a non-persistent queue removes the segment', async () => {
+    it('terminating a worker with a pending dequeueWait() on a non-persistent queue removes the segment', async function () {
+      notOnWindows(this, ON_WINDOWS.deletePending);
       const name = res.name();
       queue(name, 4, 16);
       const worker = await workerQueuePeer();

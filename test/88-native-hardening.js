@@ -11,7 +11,7 @@ const { fork } = require('child_process');
 const { MAX_STRING_LENGTH } = require('buffer').constants;
 const native = require('../lib/native');
 const {
-  api, useSegments, uniqueName, ownSegments, segmentDir, removeSegmentFile, linuxOnly, thrown,
+  api, useSegments, uniqueName, ownSegments, segmentDir, removeSegmentFile, linuxOnly, thrown, TIME_SCALE,
 } = require('./helpers');
 
 const C = native.constants;
@@ -106,8 +106,8 @@ describe('88 native hardening', () => {
       const ra = res.reader(a, undefined, true, { pollInterval: 20 });
       const rb = res.reader(b, undefined, true, { pollInterval: 20 });
       const cycled = res.reader(b, undefined, true, { pollInterval: 20 });
-      const onA = firstCall(3000, "reader a's live listener");
-      const onB = firstCall(3000, "reader b's live listener");
+      const onA = firstCall(3000 * TIME_SCALE, "reader a's live listener");
+      const onB = firstCall(3000 * TIME_SCALE, "reader b's live listener");
       ra.on('change', (v) => onA.cb(v));
       rb.on('change', (v) => onB.cb(v));
       const noop = () => {};

@@ -5,7 +5,7 @@
 // crash, and the whole run is bounded by a timeout that fails with what was still running.
 'use strict';
 const assert = require('assert');
-const { api, useSegments, readSegment } = require('./helpers');
+const { api, useSegments, readSegment, TIME_SCALE } = require('./helpers');
 const { payloadWriter, verify } = require('./fixtures/robust-payload');
 const { LoadProcess, withTimeout } = require('./fixtures/robust-harness');
 
@@ -14,10 +14,10 @@ const WRITERS = [1, 2, 3];
 const WRITES_EACH = 50000;
 const READER_MODES = ['readInto', 'read', 'readString'];
 const MIN_READS_EACH = 10000;
-const RUN_TIMEOUT_MS = 17000;
+const RUN_TIMEOUT_MS = 17000 * TIME_SCALE;
 
 describe('90 contention: 3 writer and 3 reader processes on one v2 stream', function () {
-  this.timeout(30000);
+  this.timeout(30000 * TIME_SCALE);
   const res = useSegments();
   const procs = [];
   afterEach(async () => {

@@ -11,7 +11,7 @@
 const assert = require('assert');
 const path = require('path');
 const { spawn } = require('child_process');
-const { useSegments, truncateSegment, removeSegmentFile, readSegment } = require('./helpers');
+const { useSegments, truncateSegment, removeSegmentFile, readSegment, notOnWindows, ON_WINDOWS } = require('./helpers');
 const { payloadWriter } = require('./fixtures/robust-payload');
 const { LoadProcess, withTimeout } = require('./fixtures/robust-harness');
 const api = require('..');
@@ -51,6 +51,7 @@ describe('96 fast path: C stream operations and their fault guard', function () 
   const res = useSegments();
 
   describe('(a) a segment truncated and restored in a loop under tight fast-path writes and reads', () => {
+    before(function () { notOnWindows(this, ON_WINDOWS.truncate); });
     for (const layout of ['v2', 'v1', 'v0']) {
       it(`layout ${layout}: the process lives, every failing call is ERR_SHM_FAULT, no lock is left held (5 rounds)`, async () => {
         let faults = 0;
@@ -160,6 +161,7 @@ describe('96 fast path: C stream operations and their fault guard', function () 
   });
 
   describe('(c) faults that are not the guard\'s reach the handlers behind it, as without the fast path', () => {
+    before(function () { notOnWindows(this, ON_WINDOWS.signals); });
     for (const fast of [true, false]) {
       const env = fast ? {} : { LSM_NO_FAST_PATH: '1' };
       const how = fast ? 'fast path in use' : 'LSM_NO_FAST_PATH=1';
@@ -188,6 +190,7 @@ describe('96 fast path: C stream operations and their fault guard', function () 
   });
 
   describe('(d) faults met by the Go engine behind the guard, and faults in the caller\'s buffer', () => {
+    before(function () { notOnWindows(this, ON_WINDOWS.truncate); });
     it('a view over a truncated raw segment as the source of a write and the target of a read: ERR_SHM_FAULT, as the engine reports it', async () => {
       const name = res.name('callerbuf');
       const raw = res.name('callerbuf-raw');

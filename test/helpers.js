@@ -214,6 +214,52 @@ function linuxOnly(ctx, why) {
   ctx.skip();
 }
 
+// What a Windows segment does differently (README, Systems), for the tests that check what Linux
+// does instead: each is the reason printed when such a test skips itself on Windows.
+const ON_WINDOWS = {
+  namedMapping: 'a non-persistent segment is a named mapping, which lives while any stream, thread or ' +
+    'process still maps it (closing or unlink() elsewhere removes nothing)',
+  deletePending: 'a file deleted while mapped keeps its name until its last handle closes (Wine, and Windows ' +
+    'without POSIX delete semantics)',
+  truncate: 'Windows refuses to truncate a file that is mapped (ERROR_USER_MAPPED_FILE): no peer can cut a ' +
+    'segment under a mapping',
+  modes: 'files have no POSIX permission bits (the folder\'s ACL decides)',
+  signals: 'POSIX signals: Windows has no SIGBUS/SIGSEGV handlers to chain, and process.kill() ends a process ' +
+    'without running its JavaScript',
+  symlinks: 'symbolic links need a privilege on Windows, and CreateFile follows them as libsharedmemory does',
+};
+
+/**
+ * What to multiply the time bounds of load tests by: Windows runs here only under Wine, which starts
+ * threads and processes more slowly, with every stream call going through the engine (the C fast
+ * path is off on Windows).
+ */
+const TIME_SCALE = process.platform === 'win32' ? 4 : 1;
+
+/** Whether segment files have POSIX permission bits (segmentMode answers). */
+const POSIX_MODES = Boolean(SEGMENT_FILES && SEGMENT_FILES.posixModes);
+
+/** Whether a non-persistent segment is gone once this stream closes, even while others map it. */
+const REMOVED_WHILE_MAPPED = process.platform !== 'win32';
+
+/**
+ * The size a stream sees when it opens, without a size, an existing segment `size` bytes long made
+ * with this persistence: Windows tells a named mapping's size only in whole pages.
+ */
+function sizeSeenByOpener(size, persistent) {
+  return process.platform === 'win32' && !persistent ? Math.ceil(size / 4096) * 4096 : size;
+}
+
+/**
+ * Skips the calling test (from an it() written as a function) or every test of a describe() (from
+ * its before()) on Windows, saying why (one of ON_WINDOWS).
+ */
+function notOnWindows(ctx, why) {
+  if (process.platform !== 'win32') return;
+  console.log(`      skipped on win32: ${why}`);
+  ctx.skip();
+}
+
 function u32(value) {
   const b = Buffer.alloc(4);
   b.writeUInt32LE(value >>> 0);
@@ -456,6 +502,12 @@ module.exports = {
   recreateSegment,
   removeSegmentFile,
   linuxOnly,
+  ON_WINDOWS,
+  REMOVED_WHILE_MAPPED,
+  POSIX_MODES,
+  TIME_SCALE,
+  sizeSeenByOpener,
+  notOnWindows,
   u32,
   removeSegment,
   ownSegments,
