@@ -137,6 +137,13 @@ describe('37 package: the tarball, installed with no toolchain', function () {
     assert.strictEqual(fs.statSync(lib).mtimeMs, before);
   });
 
+  it('npm run prebuild win32-x64 prints its progress on stderr only (npm pack --json reads stdout)', () => {
+    const r = spawnSync(process.execPath, ['tools/prebuild.js', 'win32-x64'], { cwd: root, encoding: 'utf8' });
+    assert.strictEqual(r.status, 0, r.stderr);
+    assert.strictEqual(r.stdout, '');
+    assert.match(r.stderr, /prebuilds\/win32-x64\/goshm\.dll/);
+  });
+
   it('npm run prebuild without mingw-w64 names what to install and keeps the win32-x64 prebuild it had', () => {
     const dll = path.join(root, 'prebuilds', 'win32-x64', 'goshm.dll');
     const before = fs.statSync(dll).mtimeMs;

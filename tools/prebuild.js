@@ -32,7 +32,8 @@ function outputs(t) {
 }
 
 function run(cmd, args, env) {
-  const r = spawnSync(cmd, args, { cwd: root, stdio: 'inherit', env: { ...process.env, ...env } });
+  // stdout is npm pack's JSON: a tool's progress goes to stderr.
+  const r = spawnSync(cmd, args, { cwd: root, stdio: ['ignore', 2, 2], env: { ...process.env, ...env } });
   if (r.error || r.status !== 0) {
     const why = r.error && r.error.code === 'ENOENT' ? `${cmd} is not installed` : `exit status ${r.status}`;
     throw new Error(`${cmd} ${args.slice(0, 3).join(' ')} ...: ${why}`);
