@@ -1,9 +1,10 @@
 // What a consumer gets: the tarball `npm pack` makes (prepack makes the prebuilds first), installed
 // into an empty folder by a PATH that holds node, npm and sh and no toolchain (no go, gcc, g++,
 // make, python3): it must install in seconds, build nothing, and let a writer process and a reader
-// process exchange a string, on linux-x64 and, under qemu-aarch64 with the official arm64 Node.js,
-// on linux-arm64, and, under Wine with the official Windows Node.js, on win32-x64. Also: what the tarball holds, its size against the README's budget, the exports
-// map (ESM named exports, no deep imports), and the message a source build without Go ends with.
+// process exchange a string, on linux-x64, under qemu-aarch64 with the official arm64 Node.js on
+// linux-arm64, and under Wine with the official Windows Node.js on win32-x64. Also: what the
+// tarball holds, its size against the README's budget, the exports map (ESM named exports, no deep
+// imports), and the message a source build without Go ends with.
 'use strict';
 const assert = require('assert');
 const fs = require('fs');
