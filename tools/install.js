@@ -61,6 +61,12 @@ async function main() {
   if (!forced && !checkout && prebuildLoads()) return 0;
   const why = forced ? 'a source build was asked for'
     : checkout ? 'a git checkout builds its own code' : `no prebuild loads on ${process.platform}-${process.arch}`;
+  // binding.gyp has no MSVC build yet: node-gyp would fail there after a page of output.
+  if (process.platform === 'win32') {
+    say(`building from source (${why}): source builds on Windows are not supported yet; ` +
+      'the win32-x64 prebuild is cross-built on Linux (npm run prebuild -- win32-x64)');
+    return 1;
+  }
 
   let go;
   try {

@@ -17,7 +17,7 @@ function cacheDir(env = process.env) {
 function nodeBinary(spec) {
   if (!/^node-[a-z]+-[a-z0-9]+@\d+\.\d+\.\d+$/.test(spec)) throw new Error(`not a pinned node-<os>-<arch>@x.y.z: ${spec}`);
   const dir = path.join(cacheDir(), spec.replace('@', '-'));
-  const node = path.join(dir, 'bin', 'node');
+  const node = path.join(dir, 'bin', spec.startsWith('node-win-') ? 'node.exe' : 'node');
   if (fs.existsSync(node)) return node;
   fs.mkdirSync(path.dirname(dir), { recursive: true });
   const tmp = fs.mkdtempSync(`${dir}.partial-`);

@@ -3,7 +3,10 @@
 // stripped Go library beside it (the addon's rpath is $ORIGIN). arm64 is cross-compiled with
 // Debian's aarch64-linux-gnu-gcc/g++. One N-API build serves every Node version (NAPI_VERSION in
 // binding.gyp), so the headers of the Node running this script do for all.
-//   node tools/prebuild.js [--if-stale] [linux-x64|linux-arm64 ...]   (default: all)
+// win32-x64 is tools/build-windows.sh's cross build (mingw-w64), copied to
+// prebuilds/win32-x64/node.napi.node (no libc tag: node-gyp-build has none to match on Windows) with
+// goshm.dll beside it, where Windows looks first for the imports of an addon Node loads.
+//   node tools/prebuild.js [--if-stale] [linux-x64|linux-arm64|win32-x64 ...]   (default: all)
 // Progress goes to stderr: `npm pack --json` prints its JSON on stdout after prepack.
 // --if-stale (npm pack's prepack) skips a target whose files are newer than every source, so a
 // tarball never ships binaries older than its code, and packing twice builds once.
@@ -17,12 +20,20 @@ const root = path.join(__dirname, '..');
 const TARGETS = {
   'linux-x64': { goarch: 'amd64', cc: 'gcc', cxx: 'g++', apt: 'gcc g++' },
   'linux-arm64': { goarch: 'arm64', cc: 'aarch64-linux-gnu-gcc', cxx: 'aarch64-linux-gnu-g++', apt: 'gcc-aarch64-linux-gnu g++-aarch64-linux-gnu' },
+  'win32-x64': { windows: true, cc: 'x86_64-w64-mingw32-gcc', cxx: 'x86_64-w64-mingw32-g++-posix', apt: 'mingw-w64' },
 };
 // prebuildify's tags: runtime node, N-API (any ABI), glibc (a musl build would sit beside it).
 const ADDON = 'node.napi.glibc.node';
+const WINDOWS_ADDON = 'node.napi.node';
+
+/** The files a target's prebuild folder holds. */
+function outputs(t) {
+  return t.windows ? [WINDOWS_ADDON, 'goshm.dll'] : [ADDON, 'libgoshm.so'];
+}
 
 function run(cmd, args, env) {
-  const r = spawnSync(cmd, args, { cwd: root, stdio: 'inherit', env: { ...process.env, ...env } });
+  // stdout is npm pack's JSON: a tool's progress goes to stderr.
+  const r = spawnSync(cmd, args, { cwd: root, stdio: ['ignore', 2, 2], env: { ...process.env, ...env } });
   if (r.error || r.status !== 0) {
     const why = r.error && r.error.code === 'ENOENT' ? `${cmd} is not installed` : `exit status ${r.status}`;
     throw new Error(`${cmd} ${args.slice(0, 3).join(' ')} ...: ${why}`);
@@ -43,23 +54,35 @@ function nodeHeaders() {
 }
 
 /** The newest modification time among the files a prebuild is made from. */
-function newestSource() {
+function newestSource(t) {
   const go = spawnSync(process.execPath, ['tools/go-sources.js'], { cwd: root, encoding: 'utf8' }).stdout.split('\n');
-  const files = go.filter(Boolean).concat(addonTarget().sources, ['binding.gyp', 'tools/build-go.js', 'tools/prebuild.js']);
+  const tools = t.windows ? ['tools/build-windows.sh'] : ['tools/build-go.js'];
+  const files = go.filter(Boolean).concat(addonTarget().sources, ['binding.gyp', 'tools/prebuild.js'], tools);
   return Math.max(...files.map((f) => fs.statSync(path.join(root, f)).mtimeMs));
 }
 
-function fresh(out) {
-  const files = ['libgoshm.so', ADDON].map((f) => path.join(out, f));
+function fresh(out, t) {
+  const files = outputs(t).map((f) => path.join(out, f));
   if (!files.every((f) => fs.existsSync(f))) return false;
-  return Math.min(...files.map((f) => fs.statSync(f).mtimeMs)) > newestSource();
+  return Math.min(...files.map((f) => fs.statSync(f).mtimeMs)) > newestSource(t);
+}
+
+/**
+ * The Windows prebuild is the cross build's output, renamed. build-windows.sh rebuilds only what
+ * changed, and leaves build/win32-x64 in place: lib/native.js loads it first under Wine.
+ */
+function windowsPrebuild(out) {
+  run('sh', ['tools/build-windows.sh']);
+  const build = path.join(root, 'build', 'win32-x64');
+  fs.copyFileSync(path.join(build, 'node_libsharedmemory.node'), path.join(out, WINDOWS_ADDON));
+  fs.copyFileSync(path.join(build, 'goshm.dll'), path.join(out, 'goshm.dll'));
 }
 
 function prebuild(name, ifStale) {
   const t = TARGETS[name];
   if (!t) throw new Error(`unknown target ${name} (known: ${Object.keys(TARGETS).join(', ')})`);
   const out = path.join(root, 'prebuilds', name);
-  if (ifStale && fresh(out)) {
+  if (ifStale && fresh(out, t)) {
     console.error(`prebuilds/${name}: up to date`);
     return;
   }
@@ -71,6 +94,14 @@ function prebuild(name, ifStale) {
   }
   fs.rmSync(out, { recursive: true, force: true });
   fs.mkdirSync(out, { recursive: true });
+  if (t.windows) windowsPrebuild(out);
+  else linuxPrebuild(t, out);
+  for (const f of fs.readdirSync(out)) {
+    console.error(`prebuilds/${name}/${f}  ${(fs.statSync(path.join(out, f)).size / 1024).toFixed(0)} KiB`);
+  }
+}
+
+function linuxPrebuild(t, out) {
   const lib = path.join(out, 'libgoshm.so');
   run(process.execPath, ['tools/build-go.js', '--strip', lib], { GOOS: 'linux', GOARCH: t.goarch, CC: t.cc, CXX: t.cxx });
   // The C header go build writes beside the library is for building only.
@@ -87,9 +118,6 @@ function prebuild(name, ifStale) {
     '-shared', '-s', `-L${out}`, '-lgoshm', '-Wl,-rpath,$ORIGIN',
     '-o', path.join(out, ADDON),
   ]);
-  for (const f of fs.readdirSync(out)) {
-    console.error(`prebuilds/${name}/${f}  ${(fs.statSync(path.join(out, f)).size / 1024).toFixed(0)} KiB`);
-  }
 }
 
 const args = process.argv.slice(2);
