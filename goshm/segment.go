@@ -116,6 +116,22 @@ func takeMapping(name string) error {
 	return nil
 }
 
+// readerSize is the number of bytes an open that does not create maps of an existing segment of
+// `have` bytes when `asked` were asked for (0: all of them). An empty segment, or one smaller than
+// asked, is a KindSize error: a reader never maps past a segment's end.
+func readerSize(name string, have, asked int64) (int64, error) {
+	switch {
+	case have == 0:
+		return 0, newError(KindSize, name, "shared memory segment %q is empty (0 bytes)", name)
+	case asked == 0:
+		return have, nil
+	case asked > have:
+		return 0, newError(KindSize, name,
+			"shared memory segment %q is %d bytes, smaller than the %d bytes asked for", name, have, asked)
+	}
+	return asked, nil
+}
+
 // Name is the segment's name as given to Open.
 func (s *Segment) Name() string { return s.name }
 

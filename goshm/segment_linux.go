@@ -59,14 +59,8 @@ func (osImpl) open(name string, o OpenOptions) (*Segment, error) {
 			}
 		}
 	} else {
-		if st.Size == 0 {
-			return nil, newError(KindSize, name, "shared memory segment %q is empty (0 bytes)", name)
-		}
-		if size == 0 {
-			size = st.Size
-		} else if size > st.Size {
-			return nil, newError(KindSize, name,
-				"shared memory segment %q is %d bytes, smaller than the %d bytes asked for", name, st.Size, size)
+		if size, err = readerSize(name, st.Size, size); err != nil {
+			return nil, err
 		}
 	}
 	if int64(int(size)) != size {

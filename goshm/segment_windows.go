@@ -181,13 +181,11 @@ func openFileSegment(name string, o OpenOptions, create bool) (*Segment, error) 
 			return fail(osError(name, "SetEndOfFile", err))
 		}
 	case o.Create:
-	case fileSize == 0:
-		return nil, newError(KindSize, name, "shared memory segment %q is empty (0 bytes)", name)
-	case size == 0:
-		size = fileSize
-	case size > fileSize:
-		return nil, newError(KindSize, name,
-			"shared memory segment %q is %d bytes, smaller than the %d bytes asked for", name, fileSize, size)
+	default:
+		var err error
+		if size, err = readerSize(name, fileSize, size); err != nil {
+			return nil, err
+		}
 	}
 	if int64(uintptr(size)) != size {
 		return fail(newError(KindArg, name, "size %d does not fit this platform", size))
