@@ -21,7 +21,7 @@
 namespace {
 
 // setErrorFactory(fn): the function, from lib/errors.js, that builds every error the addon throws.
-napi_value SetErrorFactory(const Napi::CallbackInfo& info, lsm::State& state) {
+napi_value SetErrorFactory(const lsm::Call& info, lsm::State& state) {
   napi_valuetype type = napi_undefined;
   if (napi_typeof(info.Env(), info[0], &type) == napi_ok && type == napi_function &&
       !state.errors.SetFactory(info.Env(), info[0])) {
@@ -32,14 +32,14 @@ napi_value SetErrorFactory(const Napi::CallbackInfo& info, lsm::State& state) {
 
 // closeAll(): run on process 'exit', which process.exit() and uncaught exceptions reach without
 // tearing the environment down, so non-persistent segments are still removed.
-napi_value CloseAll(const Napi::CallbackInfo&, lsm::State& state) {
+napi_value CloseAll(const lsm::Call&, lsm::State& state) {
   state.ReleaseAll();
   return nullptr;
 }
 
 // reinstallFaultGuard() -> whether the fast path's fault handlers are on top of SIGBUS/SIGSEGV
 // (lib/signals.js calls it when process.on('SIGBUS') has installed libuv's over them).
-napi_value ReinstallFaultGuard(const Napi::CallbackInfo& info, lsm::State&) {
+napi_value ReinstallFaultGuard(const lsm::Call& info, lsm::State&) {
   return lsm::Boolean(info.Env(), lsm_fast_reinstall() == 1);
 }
 

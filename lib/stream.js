@@ -25,6 +25,21 @@ let noteLockBroken;
 let noticeReattach;
 // The generation of the segment a reader last noticed it maps (0 until its first move). Set below.
 let generationOf;
+// readFloatArray()/readDoubleArray() of a payload up to this many bytes copy it into a scratch
+// array of this module instance (each worker has its own) and slice the value off it. V8 keeps a
+// typed array this small in its own heap (its limit: --typed-array-max-size-in-heap, 64); a larger
+// one needs an ArrayBuffer allocated outside, which costs the same however it is made, so those
+// the addon reads straight into a new array.
+const SMALL_ARRAY_BYTES = 64;
+const smallFloats = new Float32Array(SMALL_ARRAY_BYTES / 4);
+const smallDoubles = new Float64Array(SMALL_ARRAY_BYTES / 8);
+
+// A typed read: the payload's size when it went into the scratch array, else the new array.
+function readTyped(h, scratch, type) {
+  const got = native.readTyped(h, scratch, type);
+  return typeof got === 'number' ? scratch.slice(0, Math.floor(got / scratch.BYTES_PER_ELEMENT)) : got;
+}
+
 // What every read does after the engine call: notice a move, report a stale lock taken over.
 function afterRead(stream) {
   noticeReattach(stream);
@@ -252,13 +267,13 @@ class NodeSharedMemoryReadStream extends SharedMemoryStream {
   }
 
   readFloatArray() {
-    const value = native.readFloatArray(handleOf(this));
+    const value = readTyped(handleOf(this), smallFloats, C.TYPE_FLOAT);
     afterRead(this);
     return value;
   }
 
   readDoubleArray() {
-    const value = native.readDoubleArray(handleOf(this));
+    const value = readTyped(handleOf(this), smallDoubles, C.TYPE_DOUBLE);
     afterRead(this);
     return value;
   }

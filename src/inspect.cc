@@ -64,7 +64,7 @@ napi_value InfoObject(napi_env env, const lsm_inspect_info& in) {
 }
 
 // inspect(name) -> the description of one segment.
-napi_value Inspect(const Napi::CallbackInfo& info, State& state) {
+napi_value Inspect(const Call& info, State& state) {
   napi_env env = info.Env();
   std::string name;
   StringArg(env, info[0], &name);  // not a string: "", which the engine refuses as a name
@@ -75,7 +75,7 @@ napi_value Inspect(const Napi::CallbackInfo& info, State& state) {
 
 // list() -> descriptions of every segment this process can see. Segments come and go between two
 // calls of the engine, so the array is grown until the count fits.
-napi_value List(const Napi::CallbackInfo& info, State& state) {
+napi_value List(const Call& info, State& state) {
   napi_env env = info.Env();
   std::unique_ptr<lsm_inspect_info[]> infos;
   size_t cap = 0;

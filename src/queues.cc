@@ -10,7 +10,7 @@ namespace {
 
 // queueOpen(name, capacity, maxMessageSize, flags, layout, mode, lockTimeoutMs)
 //   -> [handle, capacity, maxMessageSize, bytes mapped]
-napi_value Open(const Napi::CallbackInfo& info, State& state) {
+napi_value Open(const Call& info, State& state) {
   napi_env env = info.Env();
   std::string name;
   StringArg(env, info[0], &name);  // not a string: "", which the engine refuses as a name
@@ -38,7 +38,7 @@ napi_value Open(const Napi::CallbackInfo& info, State& state) {
   return out;
 }
 
-napi_value Close(const Napi::CallbackInfo& info, State& state) {
+napi_value Close(const Call& info, State& state) {
   lsm_handle h = HandleArg(info);
   int32_t rc = lsm_queue_close(h, &state.err);
   state.queues.Drop(info.Env(), h);  // after the close has stopped the watchers that store into its cell
@@ -48,7 +48,7 @@ napi_value Close(const Napi::CallbackInfo& info, State& state) {
 
 // queueReattach(handle, pollMs, flags, cell): the queue follows its name (lsm_queue_reattach) and
 // keeps its reattach state in cell, a Uint32Array of 2 JavaScript compares after each operation.
-napi_value Reattach(const Napi::CallbackInfo& info, State& state) {
+napi_value Reattach(const Call& info, State& state) {
   napi_env env = info.Env();
   lsm_handle h = HandleArg(info);
   uint32_t* cell = U32CellArg(env, info[3], 2);
@@ -68,7 +68,7 @@ napi_value Reattach(const Napi::CallbackInfo& info, State& state) {
 }
 
 // queueDescribe(handle) -> [capacity, maxMessageSize, bytes mapped]: after a move to a new segment.
-napi_value Describe(const Napi::CallbackInfo& info, State& state) {
+napi_value Describe(const Call& info, State& state) {
   lsm_queue_info qi;
   if (lsm_queue_describe(HandleArg(info), &qi, &state.err) < 0) return state.ThrowEngine(info.Env());
   return Numbers(info.Env(), {static_cast<double>(qi.capacity), static_cast<double>(qi.max_message_size),
@@ -76,7 +76,7 @@ napi_value Describe(const Napi::CallbackInfo& info, State& state) {
 }
 
 // queueEnqueue(handle, string | ArrayBufferView) -> true, or false when the queue is full.
-napi_value Enqueue(const Napi::CallbackInfo& info, State& state) {
+napi_value Enqueue(const Call& info, State& state) {
   napi_env env = info.Env();
   void* data = nullptr;
   size_t bytes = 0;
@@ -143,7 +143,7 @@ napi_value TakeIntoBuffer(napi_env env, State& state, lsm_handle h, int32_t peek
 // JavaScript passes) is refused with ERR_SHM_TOO_LARGE and stays in the queue for a 'buffer'
 // consumer: its bytes make a string that V8 can hold only if enough of them are multi-byte
 // characters, and looking would mean taking it.
-napi_value Take(const Napi::CallbackInfo& info, State& state) {
+napi_value Take(const Call& info, State& state) {
   napi_env env = info.Env();
   lsm_handle h = HandleArg(info);
   int32_t peek = BoolArg(env, info[1]) ? 1 : 0;
@@ -179,14 +179,14 @@ napi_value Take(const Napi::CallbackInfo& info, State& state) {
   return out;
 }
 
-napi_value Len(const Napi::CallbackInfo& info, State& state) {
+napi_value Len(const Call& info, State& state) {
   int64_t n = lsm_queue_len(HandleArg(info), &state.err);
   if (n < 0) return state.ThrowEngine(info.Env());
   return Number(info.Env(), static_cast<double>(n));
 }
 
 // queueBreakLock(handle, which, force) -> [producer word broken, consumer word broken] (0: none)
-napi_value BreakLock(const Napi::CallbackInfo& info, State& state) {
+napi_value BreakLock(const Call& info, State& state) {
   napi_env env = info.Env();
   uint32_t broken[2] = {0, 0};
   if (lsm_queue_break_lock(HandleArg(info), U32Arg(env, info[1]), BoolArg(env, info[2]) ? 1 : 0, broken, &state.err) < 0) {
@@ -196,7 +196,7 @@ napi_value BreakLock(const Napi::CallbackInfo& info, State& state) {
 }
 
 // queueStaleLock(handle, ms): the stale-lock rule, 0 off.
-napi_value StaleLock(const Napi::CallbackInfo& info, State& state) {
+napi_value StaleLock(const Call& info, State& state) {
   if (lsm_queue_stale_lock(HandleArg(info), U32Arg(info.Env(), info[1]), &state.err) < 0) {
     return state.ThrowEngine(info.Env());
   }
@@ -204,7 +204,7 @@ napi_value StaleLock(const Napi::CallbackInfo& info, State& state) {
 }
 
 // queueLockBroken(handle) -> [producer, consumer]: what the stale rule took over since last asked.
-napi_value LockBroken(const Napi::CallbackInfo& info, State& state) {
+napi_value LockBroken(const Call& info, State& state) {
   uint32_t broken[2] = {0, 0};
   if (lsm_queue_lock_broken(HandleArg(info), broken, &state.err) < 0) return state.ThrowEngine(info.Env());
   return Numbers(info.Env(), {static_cast<double>(broken[0]), static_cast<double>(broken[1])});

@@ -16,7 +16,7 @@ namespace {
 // environment ends first; never by the engine, which would remove it with the last reference, that
 // is, when the last `.buffer` is collected, long after close() and perhaps from a newer segment of
 // the same name.
-napi_value Open(const Napi::CallbackInfo& info, State& state) {
+napi_value Open(const Call& info, State& state) {
   napi_env env = info.Env();
   std::string name;
   StringArg(env, info[0], &name);  // not a string: "", which the engine refuses as a name
@@ -54,7 +54,7 @@ void ReleaseMapping(napi_env, void*, void* hint) {
 
 // segmentBuffer(handle) -> ArrayBuffer over the mapping (no copy). The buffer holds its own
 // reference to the mapping, dropped by its finalizer, so the memory outlives every view of it.
-napi_value Buffer(const Napi::CallbackInfo& info, State& state) {
+napi_value Buffer(const Call& info, State& state) {
   napi_env env = info.Env();
   lsm_handle h = HandleArg(info);
   const SegmentRoom::Mapping* m = state.segments.Find(h);
@@ -86,7 +86,7 @@ napi_value Buffer(const Napi::CallbackInfo& info, State& state) {
 // segmentClose(handle, buffer|undefined): detaches the buffer handed out, so JavaScript can no
 // longer reach the memory through it or any view on it, then drops this object's reference and
 // removes a non-persistent segment's name (one already gone is fine).
-napi_value Close(const Napi::CallbackInfo& info, State& state) {
+napi_value Close(const Call& info, State& state) {
   napi_env env = info.Env();
   lsm_handle h = HandleArg(info);
   bool is_buffer = false;
@@ -110,7 +110,7 @@ napi_value Close(const Napi::CallbackInfo& info, State& state) {
 }
 
 // segmentRead(handle, offset, length) -> Buffer (a copy)
-napi_value Read(const Napi::CallbackInfo& info, State& state) {
+napi_value Read(const Call& info, State& state) {
   napi_env env = info.Env();
   uint64_t offset = U64Arg(env, info[1]);
   size_t length = static_cast<size_t>(U64Arg(env, info[2]));
@@ -126,7 +126,7 @@ napi_value Read(const Napi::CallbackInfo& info, State& state) {
 }
 
 // segmentWrite(handle, offset, view)
-napi_value Write(const Napi::CallbackInfo& info, State& state) {
+napi_value Write(const Call& info, State& state) {
   napi_env env = info.Env();
   uint64_t offset = U64Arg(env, info[1]);
   void* data = nullptr;

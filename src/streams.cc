@@ -111,7 +111,7 @@ int64_t ReadToScratch(napi_env env, State& state, lsm_handle h, uint32_t type, u
 }
 
 // streamOpen(name, size, flags, layout, mode, lockTimeoutMs) -> [handle, bytes mapped]
-napi_value Open(const Napi::CallbackInfo& info, State& state) {
+napi_value Open(const Call& info, State& state) {
   napi_env env = info.Env();
   std::string name;
   StringArg(env, info[0], &name);  // not a string: "", which the engine refuses as a name
@@ -138,7 +138,7 @@ napi_value Open(const Napi::CallbackInfo& info, State& state) {
   return out;
 }
 
-napi_value Close(const Napi::CallbackInfo& info, State& state) {
+napi_value Close(const Call& info, State& state) {
   lsm_handle h = HandleArg(info);
   state.streams.Drop(info.Env(), h);  // before the engine frees its fast-path state
   if (lsm_stream_close(h, &state.err) < 0) return state.ThrowEngine(info.Env());
@@ -146,7 +146,7 @@ napi_value Close(const Napi::CallbackInfo& info, State& state) {
 }
 
 // writeString(handle, string): UTF-8 into the scratch buffer, then one engine call.
-napi_value WriteString(const Napi::CallbackInfo& info, State& state) {
+napi_value WriteString(const Call& info, State& state) {
   napi_env env = info.Env();
   size_t len = 0;
   if (!StringToScratch(env, info[1], state.scratch, &len)) {
@@ -159,7 +159,7 @@ napi_value WriteString(const Napi::CallbackInfo& info, State& state) {
 }
 
 // writeView(handle, view, typeBit): the engine copies straight from the view's memory.
-napi_value WriteView(const Napi::CallbackInfo& info, State& state) {
+napi_value WriteView(const Call& info, State& state) {
   napi_env env = info.Env();
   void* data = nullptr;
   size_t bytes = 0;
@@ -269,42 +269,42 @@ napi_value ReturnOrThrow(napi_env env, napi_value value, napi_value error) {
   return value != nullptr ? value : Errors::Throw(env, error);
 }
 
-napi_value ReadString(const Napi::CallbackInfo& info, State& state) {
+napi_value ReadString(const Call& info, State& state) {
   napi_value error = nullptr;
   napi_value out = ReadAs(info.Env(), state, HandleArg(info), LSM_TYPE_STRING, LSM_TYPE_STRING, &error);
   return ReturnOrThrow(info.Env(), out, error);
 }
 
 // A new typed array holding a copy of the payload, floor(size / element) elements long.
-napi_value ReadTyped(const Napi::CallbackInfo& info, State& state, uint32_t type) {
+napi_value ReadTyped(const Call& info, State& state, uint32_t type) {
   napi_value error = nullptr;
   napi_value out = ReadAs(info.Env(), state, HandleArg(info), type, type, &error);
   return ReturnOrThrow(info.Env(), out, error);
 }
 
-napi_value ReadFloatArray(const Napi::CallbackInfo& info, State& state) {
+napi_value ReadFloatArray(const Call& info, State& state) {
   return ReadTyped(info, state, LSM_TYPE_FLOAT);
 }
 
-napi_value ReadDoubleArray(const Napi::CallbackInfo& info, State& state) {
+napi_value ReadDoubleArray(const Call& info, State& state) {
   return ReadTyped(info, state, LSM_TYPE_DOUBLE);
 }
 
-napi_value ReadFlags(const Napi::CallbackInfo& info, State& state) {
+napi_value ReadFlags(const Call& info, State& state) {
   int32_t f = state.streams.Flags(HandleArg(info), &state.err);
   if (f < 0) return state.ThrowEngine(info.Env());
   return Number(info.Env(), f);
 }
 
 // read(handle): the value by the type bits of the flags byte, read together with it.
-napi_value Read(const Napi::CallbackInfo& info, State& state) {
+napi_value Read(const Call& info, State& state) {
   napi_value error = nullptr;
   napi_value out = ReadValue(info.Env(), state, HandleArg(info), &error);
   return ReturnOrThrow(info.Env(), out, error);
 }
 
 // readBuffer(handle): the payload's bytes, whatever its type, as a new Buffer.
-napi_value ReadBuffer(const Napi::CallbackInfo& info, State& state) {
+napi_value ReadBuffer(const Call& info, State& state) {
   napi_value error = nullptr;
   napi_value out = ReadAs(info.Env(), state, HandleArg(info), 0, LSM_TYPE_BYTES, &error);
   return ReturnOrThrow(info.Env(), out, error);
@@ -314,7 +314,7 @@ napi_value ReadBuffer(const Napi::CallbackInfo& info, State& state) {
 // from where the flags byte says the payload is, only the payload's whole elements: a partial one
 // at its end leaves the view's element as it was. A payload larger than the view is a RangeError
 // and nothing is copied (nor marked as read).
-napi_value ReadInto(const Napi::CallbackInfo& info, State& state) {
+napi_value ReadInto(const Call& info, State& state) {
   napi_env env = info.Env();
   void* data = nullptr;
   size_t bytes = 0;
@@ -332,8 +332,31 @@ napi_value ReadInto(const Napi::CallbackInfo& info, State& state) {
   return Number(env, static_cast<double>(n));
 }
 
+// readTyped(handle, scratch, typeBit, elementSize) -> payload bytes, or a new typed array. A small
+// payload of a typed read (`typeBit` places it in layout v0) is copied into the caller's scratch
+// view, whole elements only, and its size returned: JavaScript slices the value off the view, which
+// V8 does with a typed array kept in its heap, several times faster than N-API makes an
+// ArrayBuffer. A payload larger than the view is read into a new array here, as readFloatArray()
+// makes it; the look that found it too large copied nothing and counted as no read.
+napi_value ReadTypedSmall(const Call& info, State& state) {
+  napi_env env = info.Env();
+  void* data = nullptr;
+  size_t bytes = 0;
+  if (!ViewArg(info, state, 1, "scratch", &data, &bytes)) return nullptr;
+  lsm_handle h = HandleArg(info);
+  uint32_t type = U32Arg(env, info[2]);
+  uint32_t unit = type & LSM_TYPE_DOUBLE ? sizeof(double) : sizeof(float);
+  uint32_t flags = 0;
+  int64_t n = state.streams.ReadWhole(h, type, data, bytes, unit, &flags, &state.err);
+  if (n < 0) return state.ThrowEngine(env);
+  if (static_cast<uint64_t>(n) <= bytes) return Number(env, static_cast<double>(n));
+  napi_value error = nullptr;
+  napi_value out = ReadAs(env, state, h, type, type, &error);
+  return ReturnOrThrow(env, out, error);
+}
+
 // query(handle, what) -> number (LSM_QUERY_* in goshm.h)
-napi_value Query(const Napi::CallbackInfo& info, State& state) {
+napi_value Query(const Call& info, State& state) {
   int32_t q = I32Arg(info.Env(), info[1], -1);  // not a number: an unknown query, which the engine refuses
   lsm_handle h = HandleArg(info);
   int64_t v = lsm_stream_query(h, q, &state.err);
@@ -343,14 +366,14 @@ napi_value Query(const Napi::CallbackInfo& info, State& state) {
 }
 
 // breakLock(handle, force) -> the lock word broken, 0 when the lock was free.
-napi_value BreakLock(const Napi::CallbackInfo& info, State& state) {
+napi_value BreakLock(const Call& info, State& state) {
   int64_t v = lsm_stream_break_lock(HandleArg(info), BoolArg(info.Env(), info[1]) ? 1 : 0, &state.err);
   if (v < 0) return state.ThrowEngine(info.Env());
   return Number(info.Env(), static_cast<double>(v));
 }
 
 // staleLock(handle, ms): the stale-lock rule, 0 off.
-napi_value StaleLock(const Napi::CallbackInfo& info, State& state) {
+napi_value StaleLock(const Call& info, State& state) {
   if (lsm_stream_stale_lock(HandleArg(info), U32Arg(info.Env(), info[1]), &state.err) < 0) {
     return state.ThrowEngine(info.Env());
   }
@@ -359,7 +382,7 @@ napi_value StaleLock(const Napi::CallbackInfo& info, State& state) {
 
 // streamReattach(handle, pollMs, size, cell): the reader follows its name (lsm_stream_reattach)
 // and shows its generation and mapped size in cell, a Uint32Array of 2 (StreamRoom::SetCell).
-napi_value Reattach(const Napi::CallbackInfo& info, State& state) {
+napi_value Reattach(const Call& info, State& state) {
   napi_env env = info.Env();
   lsm_handle h = HandleArg(info);
   uint32_t* cell = U32CellArg(env, info[3], 2);
@@ -373,7 +396,7 @@ napi_value Reattach(const Napi::CallbackInfo& info, State& state) {
   return nullptr;
 }
 
-napi_value Unlink(const Napi::CallbackInfo& info, State& state) {
+napi_value Unlink(const Call& info, State& state) {
   std::string name;
   StringArg(info.Env(), info[0], &name);
   if (lsm_unlink(const_cast<char*>(name.data()), name.size(), &state.err) < 0) return state.ThrowEngine(info.Env());
@@ -399,6 +422,7 @@ void RegisterStreams(Methods& methods) {
       {"read", Bind<Read>},
       {"readBuffer", Bind<ReadBuffer>},
       {"readInto", Bind<ReadInto>},
+      {"readTyped", Bind<ReadTypedSmall>},
       {"query", Bind<Query>},
       {"streamBreakLock", Bind<BreakLock>},
       {"streamStaleLock", Bind<StaleLock>},

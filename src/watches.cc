@@ -129,7 +129,7 @@ using EngineStart = std::function<int32_t(Watch* w, uint32_t* baseline)>;
 
 // Creates the thread-safe function, then the engine watch that calls it. Returns the id (below
 // 2^52: exact as a JavaScript number).
-napi_value Start(const Napi::CallbackInfo& info, State& state, napi_value callback, Watch* w,
+napi_value Start(const Call& info, State& state, napi_value callback, Watch* w,
                  const EngineStart& start) {
   napi_env env = info.Env();
   w->state = &state;
@@ -163,10 +163,10 @@ napi_value Start(const Napi::CallbackInfo& info, State& state, napi_value callba
   return id;
 }
 
-uint32_t PollArg(const Napi::CallbackInfo& info, size_t i) { return U32Arg(info.Env(), info[i]); }
+uint32_t PollArg(const Call& info, size_t i) { return U32Arg(info.Env(), info[i]); }
 
 // watchStart(handle, field, pollMs, callback(word)) -> id: the revision or the ack of a v2 stream.
-napi_value WatchStart(const Napi::CallbackInfo& info, State& state) {
+napi_value WatchStart(const Call& info, State& state) {
   lsm_handle h = HandleArg(info);
   int32_t field = I32Arg(info.Env(), info[1], -1);  // not a number: an unknown field, which the engine refuses
   uint32_t poll = PollArg(info, 2);
@@ -176,7 +176,7 @@ napi_value WatchStart(const Napi::CallbackInfo& info, State& state) {
 }
 
 // changeWatchStart(handle, pollMs, callback(err, value)) -> id: each new value of a v2 stream.
-napi_value ChangeWatchStart(const Napi::CallbackInfo& info, State& state) {
+napi_value ChangeWatchStart(const Call& info, State& state) {
   lsm_handle h = HandleArg(info);
   uint32_t poll = PollArg(info, 1);
   auto* watch = new Watch();
@@ -188,7 +188,7 @@ napi_value ChangeWatchStart(const Napi::CallbackInfo& info, State& state) {
 }
 
 // queueWatchStart(handle, pollMs, callback(count)) -> id: a queue's count.
-napi_value QueueWatchStart(const Napi::CallbackInfo& info, State& state) {
+napi_value QueueWatchStart(const Call& info, State& state) {
   lsm_handle h = HandleArg(info);
   uint32_t poll = PollArg(info, 1);
   return Start(info, state, info[2], new Watch(), [&](Watch* w, uint32_t* baseline) {
@@ -197,14 +197,14 @@ napi_value QueueWatchStart(const Napi::CallbackInfo& info, State& state) {
 }
 
 // The Watch of a live id of this environment, or nullptr.
-Watch* Find(const Napi::CallbackInfo& info, State& state) {
+Watch* Find(const Call& info, State& state) {
   auto* w = static_cast<Watch*>(lsm_watch_context(HandleArg(info)));
   return w != nullptr && w->state == &state && !w->freed ? w : nullptr;
 }
 
 // watchStop(id): no callback runs after this returns. Stopping an ended or unknown id does nothing,
 // and so does a stale one: an id is never reused (goshm.h lsm_handle).
-napi_value WatchStop(const Napi::CallbackInfo& info, State& state) {
+napi_value WatchStop(const Call& info, State& state) {
   if (Watch* w = Find(info, state)) {
     w->stopped.store(true, std::memory_order_release);
     w->freed = true;
@@ -215,7 +215,7 @@ napi_value WatchStop(const Napi::CallbackInfo& info, State& state) {
 
 // watchRef(id, keepAlive): whether the watch keeps the event loop alive. (Both calls fail only for
 // a function already released, whose watch no longer holds the loop anyway.)
-napi_value WatchRef(const Napi::CallbackInfo& info, State& state) {
+napi_value WatchRef(const Call& info, State& state) {
   if (Watch* w = Find(info, state)) {
     if (BoolArg(info.Env(), info[1])) {
       napi_ref_threadsafe_function(info.Env(), w->tsfn);
