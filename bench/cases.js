@@ -15,6 +15,7 @@
 'use strict';
 const { formatSize, timeRatio } = require('./harness');
 const baselineAddon = require('./baseline');
+const originalAddon = require('./original');
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -58,6 +59,7 @@ function segmentFor(bytes) {
 
 const copyId = (bytes) => `Buffer.copy ${formatSize(bytes)}`;
 const baselineId = (op, bytes) => `baseline ${op} ${formatSize(bytes)}`;
+const originalId = (op, bytes) => `original ${op} ${formatSize(bytes)}`;
 const sliceId = (kind, bytes) => `${TYPE_NAME[kind]}.slice ${formatSize(bytes)}`;
 const transportId = (name, kind, bytes) => `${name} ${TYPE_NAME[kind]} ${formatSize(bytes)}`;
 const TRANSPORTS = [
@@ -80,7 +82,8 @@ function shmWrite(kind, bytes) {
       const write = WRITE[kind];
       return () => w[write](value);
     },
-    baselines: [[baselineId(WRITE[kind], bytes), 'time'], [copyId(bytes), 'time'], [transportId(IPC, kind, bytes), 'rate']],
+    baselines: [[baselineId(WRITE[kind], bytes), 'time'], [originalId(WRITE[kind], bytes), 'time'], [copyId(bytes), 'time'],
+      [transportId(IPC, kind, bytes), 'rate']],
   };
 }
 
@@ -95,9 +98,8 @@ function shmRead(kind, bytes) {
       const read = READ[kind];
       return () => r[read]();
     },
-    baselines: kind === 'string'
-      ? [[baselineId(READ[kind], bytes), 'time'], [copyId(bytes), 'time']]
-      : [[baselineId(READ[kind], bytes), 'time'], [copyId(bytes), 'time'], [sliceId(kind, bytes), 'time']],
+    baselines: [[baselineId(READ[kind], bytes), 'time'], [originalId(READ[kind], bytes), 'time'], [copyId(bytes), 'time'],
+      ...(kind === 'string' ? [] : [[sliceId(kind, bytes), 'time']])],
   };
 }
 
@@ -111,7 +113,71 @@ function shmReadFlags() {
       w.writeString(text(64));
       return () => r.readFlags();
     },
-    baselines: [['baseline readFlags', 'time']],
+    baselines: [['baseline readFlags', 'time'], ['original readFlags', 'time']],
+  };
+}
+
+// ---- the original C++ addon (bench/original.js), when given ------------------------------------
+
+function requiresOriginal() {
+  const o = originalAddon.load();
+  return typeof o === 'string' ? o : true;
+}
+
+/**
+ * A writer and a reader of the original over a new segment of the size the module's case uses,
+ * non-persistent, as the module's cases are. The original has no close(): its segment goes when
+ * the objects are collected, or with the run's clean-up, which removes every name of the run.
+ */
+function originalStreams(ctx, bytes) {
+  const o = originalAddon.load();
+  const name = ctx.segmentName('original');
+  const w = new o.NodeSharedMemoryWriteStream(name, segmentFor(bytes), false);
+  const r = new o.NodeSharedMemoryReadStream(name, segmentFor(bytes), false);
+  return { w, r };
+}
+
+function originalWrite(kind, bytes) {
+  return {
+    id: originalId(WRITE[kind], bytes),
+    payload: describe(kind, bytes),
+    bytes,
+    requires: requiresOriginal,
+    setup(ctx) {
+      const { w } = originalStreams(ctx, bytes);
+      const value = payload(kind, bytes);
+      const write = WRITE[kind];
+      return () => w[write](value);
+    },
+  };
+}
+
+function originalRead(kind, bytes) {
+  return {
+    id: originalId(READ[kind], bytes),
+    payload: describe(kind, bytes),
+    bytes,
+    requires: requiresOriginal,
+    setup(ctx) {
+      const { w, r } = originalStreams(ctx, bytes);
+      w[WRITE[kind]](payload(kind, bytes));
+      const read = READ[kind];
+      return () => r[read]();
+    },
+  };
+}
+
+function originalReadFlags() {
+  return {
+    id: 'original readFlags',
+    payload: 'flags byte',
+    bytes: 1,
+    requires: requiresOriginal,
+    setup(ctx) {
+      const { w, r } = originalStreams(ctx, 64);
+      w.writeString(text(64));
+      return () => r.readFlags();
+    },
   };
 }
 
@@ -386,6 +452,9 @@ const HEADLINE = [
   ['double', 128], ['double', MiB],
 ];
 
+// The original addon's operations measured against this module's (issue 12: each >= 1.05x).
+const ORIGINAL_CASES = [...HEADLINE, ['string', 16 * KiB], ['string', 64 * KiB]];
+
 // Payload sizes of the throughput chart (bench/throughput.svg), 64 B to 1 MiB.
 const SWEEP = [64, 256, KiB, 4 * KiB, 16 * KiB, 64 * KiB, 256 * KiB, MiB];
 
@@ -474,6 +543,11 @@ function allCases() {
     add(bufferCopy(bytes));
   }
   add(baselineReadFlags());
+  for (const [kind, bytes] of ORIGINAL_CASES) {
+    add(originalWrite(kind, bytes));
+    add(originalRead(kind, bytes));
+  }
+  add(originalReadFlags());
   for (const bytes of SWEEP) {
     add(shmWrite('string', bytes));
     add(shmWrite('float', bytes));
@@ -490,6 +564,7 @@ function allCases() {
 // value(results) returns the measured figure; results.get(id) is a case's best round.
 const rate = (res, id) => res.get(id) && res.get(id).opsPerSec;
 const time = (res, id, baseId) => res.get(id) && res.get(baseId) && timeRatio(res.get(id), res.get(baseId));
+const speed = (res, id, baseId) => time(res, id, baseId) && 1 / time(res, id, baseId);
 const TARGETS = [
   {
     text: '64 B writeString >= 8 M ops/s',
@@ -524,6 +599,29 @@ const TARGETS = [
     text: 'ping-pong round trip p50 < 100 µs',
     value: (res) => res.get('shm ping-pong 64 B') && res.get('shm ping-pong 64 B').p50 / 1000,
     unit: 'µs', below: 100,
+  },
+  // Issue 12: the speed of each operation as a multiple of the baseline addon's in the same run
+  // (its time / ours: higher is better), and small typed reads in absolute time.
+  ...[
+    ['writeString', 64, 0.8], ['readString', 64, 0.8], ['writeFloatArray', 64, 0.8], ['readFloatArray', 64, 0.8],
+    ...[4 * KiB, 16 * KiB, 64 * KiB].flatMap((b) => [['writeString', b, 0.95], ['readString', b, 0.95]]),
+    ['writeFloatArray', MiB, 0.97], ['writeDoubleArray', MiB, 0.97],
+  ].map(([op, bytes, atLeast]) => ({
+    text: `${op} ${formatSize(bytes)} >= ${atLeast}x the speed of the baseline addon`,
+    value: (res) => speed(res, `shm ${op} ${formatSize(bytes)}`, baselineId(op, bytes)), unit: 'x', atLeast,
+  })),
+  ...[...ORIGINAL_CASES.flatMap(([kind, bytes]) => [[WRITE[kind], bytes], [READ[kind], bytes]]), ['readFlags']]
+    .map(([op, bytes]) => {
+      const [id, base] = bytes === undefined ? [`shm ${op}`, `original ${op}`] : [`shm ${op} ${formatSize(bytes)}`, originalId(op, bytes)];
+      return {
+        text: `${id.slice(4)} >= 1.05x the speed of the original 0.0.9 addon`,
+        value: (res) => speed(res, id, base), unit: 'x', atLeast: 1.05,
+      };
+    }),
+  {
+    text: 'readFloatArray of 16 floats <= 250 ns',
+    value: (res) => rate(res, 'shm readFloatArray 64 B') && 1e9 / rate(res, 'shm readFloatArray 64 B'),
+    unit: 'ns', atMost: 250,
   },
 ];
 
