@@ -158,14 +158,19 @@ async function main() {
   if (opts.filter) cases = cases.filter((c) => opts.filter.test(c.id));
   const results = new Map();
   const active = [];
+  const skipped = new Map(); // note -> ids: one line per reason
   for (const c of cases) {
     const ok = c.requires ? c.requires(lib) : true;
     if (ok === true && (c.run || c.setup)) active.push(c);
     else {
       const note = ok === true ? 'no measurement defined' : String(ok);
       results.set(c.id, { skipped: note });
-      process.stdout.write(`skip  ${c.id}: ${note}\n`);
+      skipped.set(note, [...(skipped.get(note) || []), c.id]);
     }
+  }
+  for (const [note, ids] of skipped) {
+    const what = ids.length === 1 ? ids[0] : `${ids.length} cases (${ids[0]}, …)`;
+    process.stdout.write(`skip  ${what}: ${note}\n`);
   }
 
   const stamp = new Date().toISOString();
