@@ -3,6 +3,7 @@
 
 #include <cmath>
 #include <cstdlib>
+#include <cstring>
 #include <string>
 
 #include "state.h"
@@ -152,9 +153,42 @@ bool StringToScratch(napi_env env, napi_value value, Scratch& scratch, size_t* l
   return napi_get_value_string_utf8(env, value, scratch.data(), scratch.size(), len) == napi_ok;
 }
 
+namespace {
+
+// Whether n bytes are all ASCII, 64 at a time: OR them together and look at the high bits once per
+// block. Vector types of the compiler (SSE2 on x86-64, NEON on arm64), no intrinsics.
+bool IsAscii(const char* data, size_t n) {
+  typedef uint8_t Block __attribute__((vector_size(16)));
+  const char* p = data;
+  const char* end = data + n;
+  while (end - p >= 64) {
+    Block a, b, c, d;
+    std::memcpy(&a, p, 16);
+    std::memcpy(&b, p + 16, 16);
+    std::memcpy(&c, p + 32, 16);
+    std::memcpy(&d, p + 48, 16);
+    Block any = (a | b | c | d) & 0x80;
+    uint64_t lo, hi;
+    std::memcpy(&lo, &any, 8);
+    std::memcpy(&hi, reinterpret_cast<char*>(&any) + 8, 8);
+    if ((lo | hi) != 0) return false;
+    p += 64;
+  }
+  uint8_t rest = 0;
+  for (; p < end; p++) rest |= static_cast<uint8_t>(*p);
+  return (rest & 0x80) == 0;
+}
+
+}  // namespace
+
+// ASCII text (most payloads) is made as Latin-1, which V8 copies as it is, where its UTF-8 decoder
+// validates and decodes every byte: the same string, in a fraction of the time (readString of
+// 64 KiB: several times faster, measured with the benchmark's readString cases).
 napi_value NewString(napi_env env, const char* data, size_t n) {
   napi_value out;
-  if (napi_create_string_utf8(env, data, n, &out) != napi_ok) {
+  napi_status status = IsAscii(data, n) ? napi_create_string_latin1(env, data, n, &out)
+                                        : napi_create_string_utf8(env, data, n, &out);
+  if (status != napi_ok) {
     ClearPending(env);
     return nullptr;
   }

@@ -5,6 +5,8 @@
 //     Every size class, at source and target offsets that land on each branch, must come back
 //     byte for byte, in every layout, with the fast path on and off (a child with
 //     LSM_NO_FAST_PATH=1 reads what this process wrote, and writes what it reads).
+// (c) Strings of ASCII bytes are made as Latin-1 (src/values.cc NewString): any byte with the high
+//     bit set, wherever it falls in the 64-byte blocks of the check, must still decode as UTF-8.
 // (b) readFloatArray()/readDoubleArray() of up to 64 bytes slice their value off a scratch array
 //     of the module: each call must still return a fresh array that owns its bytes.
 'use strict';
@@ -125,6 +127,29 @@ describe('34 payload copies and the values made of them', function () {
       }
     });
   }
+
+  it('readString()/read() of ASCII and of bytes with the high bit at every place of the ASCII check decode as UTF-8 would', () => {
+    const name = res.name('ascii');
+    const w = res.writer(name, 8192, false);
+    const r = res.reader(name);
+    const ascii = Buffer.from('The quick brown fox jumps over the lazy dog 0123456789 ~!'.repeat(80));
+    for (const n of [0, 1, 63, 64, 65, 127, 128, 129, 4000]) {
+      const plain = ascii.subarray(0, n);
+      w.writeString(plain.toString('latin1'));
+      assert.strictEqual(r.readString(), plain.toString('latin1'), `${n} ASCII bytes`);
+      for (const at of new Set([0, 1, 62, 63, 64, 65, n - 2, n - 1].filter((i) => i >= 0 && i < n))) {
+        for (const insert of [Buffer.from('é'), Buffer.from('€'), Buffer.from([0xff]), Buffer.from([0xc3])]) {
+          const bytes = Buffer.concat([plain.subarray(0, at), insert, plain.subarray(at + 1)]);
+          w.writeBuffer(bytes);
+          const expect = bytes.toString('utf8');
+          const got = r.readString();
+          assert.strictEqual(got, expect, `${n} bytes, ${insert.toString('hex')} at ${at}`);
+        }
+      }
+    }
+    w.writeString('naïve café, 東京, 🎉');
+    assert.strictEqual(r.read(), 'naïve café, 東京, 🎉');
+  });
 
   for (const [method, write, Type] of [
     ['readFloatArray', 'writeFloatArray', Float32Array],
