@@ -186,6 +186,11 @@ napi_value Len(const Napi::CallbackInfo& info, State& state) {
   return Number(info.Env(), static_cast<double>(n));
 }
 
+// queueEngineCalls(handle) -> the operations of the queue that went the engine's way (queues.h).
+napi_value EngineCalls(const Napi::CallbackInfo& info, State& state) {
+  return Number(info.Env(), state.queues.EngineCalls(HandleArg(info)));
+}
+
 // queueBreakLock(handle, which, force) -> [producer word broken, consumer word broken] (0: none)
 napi_value BreakLock(const Napi::CallbackInfo& info, State& state) {
   napi_env env = info.Env();
@@ -220,6 +225,7 @@ void RegisterQueues(Methods& methods) {
       {"queueEnqueue", Bind<Enqueue>},
       {"queueTake", Bind<Take>},
       {"queueLen", Bind<Len>},
+      {"queueEngineCalls", Bind<EngineCalls>},
       {"queueBreakLock", Bind<BreakLock>},
       {"queueStaleLock", Bind<StaleLock>},
       {"queueLockBroken", Bind<LockBroken>},

@@ -87,8 +87,9 @@ static inline void count_added(lsm_queue_fast* f, uint32_t delta) {
 }
 
 int32_t lsm_queue_fast_enqueue(lsm_queue_fast* f, const void* data, size_t n) {
-  /* Too large: the engine reports it (KindTooLarge). */
-  if (f == NULL || n > f->max_message || n > QUEUE_COPY_MAX || !fast_ready() || reattach_due(f)) return LSM_FAST_SLOW;
+  /* A due check first: a message too large for this segment may fit the one the engine follows
+   * to, and its call makes the check. Too large: the engine reports it (KindTooLarge). */
+  if (f == NULL || !fast_ready() || reattach_due(f) || n > f->max_message || n > QUEUE_COPY_MAX) return LSM_FAST_SLOW;
   const int locks = f->layout == LSM_LAYOUT_V2;
   struct fast_guard g;
   /* Whether the lock was held when the guarded code faulted (volatile: read after the jump back).
