@@ -274,8 +274,10 @@ describe('84 queue fast path: C enqueue, dequeue, peek and size, and its fallbac
       const slow = run({ LSM_NO_FAST_PATH: '1' });
       assert.ok(fast.log.length > 150, `${fast.log.length} steps`);
       assert.deepStrictEqual(fast.log, slow.log);
-      assert.ok(slow.engineCalls > fast.log.length, `${slow.engineCalls} engine calls without the fast path`);
-      if (process.platform !== 'win32') {
+      assert.ok(slow.engineCalls > 100, `${slow.engineCalls} engine calls without the fast path`);
+      if (process.platform === 'win32') {
+        assert.strictEqual(fast.engineCalls, slow.engineCalls, 'no fast path on Windows: every call is the engine\'s');
+      } else {
         assert.ok(fast.engineCalls < slow.engineCalls / 5, `${fast.engineCalls} vs ${slow.engineCalls} engine calls`);
       }
     });
