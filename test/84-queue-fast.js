@@ -171,6 +171,21 @@ describe('84 queue fast path: C enqueue, dequeue, peek and size, and its fallbac
       });
     }
 
+    it('an empty queue whose consumer lock is held, and a full one whose producer lock is held: the engine waits and times out as without the fast path', () => {
+      const name = res.name('held-edges');
+      const q = queue(name, 1, 8, false, true, { lockTimeout: 30 });
+      pokeSegment(name, 24, u32(live.pid));
+      assert.strictEqual(callsOf(q, () => assert.throws(() => q.dequeue(), { code: 'ERR_SHM_LOCK_TIMEOUT' })), 1);
+      assert.strictEqual(callsOf(q, () => assert.throws(() => q.peek(), { code: 'ERR_SHM_LOCK_TIMEOUT' })), 1);
+      pokeSegment(name, 24, u32(0));
+      q.enqueue('a');
+      pokeSegment(name, 20, u32(live.pid));
+      assert.strictEqual(callsOf(q, () => assert.throws(() => q.enqueue('b'), { code: 'ERR_SHM_LOCK_TIMEOUT' })), 1);
+      pokeSegment(name, 20, u32(0));
+      assert.strictEqual(callsOf(q, () => assert.strictEqual(q.enqueue('b'), false)), expected(1));
+      assert.strictEqual(q.dequeue(), 'a');
+    });
+
     it('a corrupted count, writeIndex, readIndex or slot length: ERR_SHM_LAYOUT from the engine, nothing changed', () => {
       const name = res.name('corrupt');
       const q = queue(name, 4, 8, false);
@@ -285,16 +300,19 @@ describe('84 queue fast path: C enqueue, dequeue, peek and size, and its fallbac
 
   describe('(f) a producer in another process', () => {
     for (const [label, env] of [['fast path', { LSM_NO_FAST_PATH: '' }], ['LSM_NO_FAST_PATH=1', { LSM_NO_FAST_PATH: '1' }]]) {
-      it(`(${label}) wakes a dequeueWait() here at once (pollInterval 60 s: only the wake can end it), 2000 messages in order`, async () => {
+      it(`(${label}) wakes a dequeueWait() here at once (pollInterval 10 s: only the wake ends it within 5 s), then 2000 messages in order`, async () => {
         const name = res.name('xproc');
-        const q = queue(name, 16, 32, false, true, { pollInterval: 60000 });
+        // A stopped watch can sleep out one poll interval (goshm/watch.go: a Stop between the
+        // watcher's look at its stop flag and its wait): the long interval only for the first wait.
+        const sleepy = queue(name, 16, 32, false, true, { pollInterval: 10000 });
+        const q = queue(name, 16, 32, false, false, { reattach: false });
         const child = fork(QUEUE_PEER, [], { serialization: 'advanced', env: { ...process.env, ...env } });
         const peer = new Peer('process', child);
         res.peers.push(peer);
         await peer.ready;
         const { id } = await peer.call('open', { name });
         // Empty: the wait sleeps on the count word until the child's enqueue wakes it.
-        const first = q.dequeueWait();
+        const first = sleepy.dequeueWait();
         await new Promise((resolve) => setTimeout(resolve, 50));
         await peer.call('enqueue', { id, values: ['first'] });
         assert.strictEqual(await within(first, 5000, 'the wake of the first message'), 'first');
