@@ -109,7 +109,9 @@ int32_t lsm_queue_fast_enqueue(lsm_queue_fast* f, const void* data, size_t n) {
     (void)src[0];
     (void)src[n - 1];
   }
-  /* A full queue with a free lock, likewise (producers only raise the count). */
+  /* A full queue with a free lock is answered without taking it: the engine's call would take the
+   * lock, see the same full count (only producers raise it, and they need this lock) and release
+   * it, so the answer is that of a call made at this load. A held lock goes the engine's way. */
   if (__atomic_load_n(word(f, LSM_QUEUE_COUNT), __ATOMIC_SEQ_CST) == f->capacity &&
       (!locks || __atomic_load_n(word(f, LSM_QUEUE_PRODUCER_LOCK), __ATOMIC_SEQ_CST) == 0)) {
     fast_disarm();
@@ -157,10 +159,9 @@ int64_t lsm_queue_fast_take(lsm_queue_fast* f, void* dst, size_t cap, int32_t pe
     return LSM_FAST_SLOW;
   }
   arm(&g, f, dst, cap);
-  /* An empty queue with a free lock is answered without taking it: the engine's call would take
-   * the lock, see the same count of 0 (consumers only lower it) and release it, so the answer is
-   * that of a call made at this load, and a consumer polling an empty queue does not keep writing
-   * the header's cache line under its producer. A held lock still goes the engine's way. */
+  /* An empty queue with a free lock, likewise (only consumers lower the count, and they need this
+   * lock): a consumer polling an empty queue then does not keep writing the header's cache line
+   * under its producers. */
   if (__atomic_load_n(word(f, LSM_QUEUE_COUNT), __ATOMIC_SEQ_CST) == 0 &&
       (!locks || __atomic_load_n(word(f, LSM_QUEUE_CONSUMER_LOCK), __ATOMIC_SEQ_CST) == 0)) {
     fast_disarm();
