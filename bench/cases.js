@@ -502,6 +502,40 @@ const LATER = [
     },
     baselines: [[transportId(IPC, 'string', 64), 'rate']],
   },
+  {
+    // A producer in another process (bench/peer.js queueProduce) enqueues as fast as it can; this
+    // process dequeues, spinning while the queue is empty. Messages per second, against the
+    // message rate of child_process IPC in the same run.
+    id: 'shm queue cross-process 64 B',
+    payload: 'string 64 B',
+    bytes: 64,
+    requires: (lib) => (queueClass(lib) ? true : 'no queue class (with enqueue and dequeue) in this build'),
+    async run(ctx, budgetNs) {
+      const Queue = queueClass(ctx.lib);
+      const peer = await ctx.peer('ipc');
+      const name = ctx.segmentName('xqueue');
+      const q = ctx.track(new Queue(name, 256, 64, false));
+      const count = Math.max(10000, Math.min(5e6, Math.round(budgetNs / 300)));
+      const deadline = Date.now() + 60000;
+      let result = null;
+      const consume = () => {
+        const t0 = ctx.now();
+        let spins = 0;
+        for (let got = 0; got < count;) {
+          if (q.dequeue() !== undefined) {
+            got++;
+          } else if (++spins === 1 << 16) {
+            spins = 0;
+            if (Date.now() > deadline) throw new Error(`queue consumer: message ${got} of ${count} did not come`);
+          }
+        }
+        result = { ops: count, ns: ctx.now() - t0 };
+      };
+      await peer.control({ ctl: 'queue-produce', name, message: text(64), count, deadlineMs: 60000 }, consume);
+      return result;
+    },
+    baselines: [[transportId(IPC, 'string', 64), 'rate']],
+  },
 ];
 
 function queueClass(lib) {

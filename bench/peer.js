@@ -1,5 +1,5 @@
 // The other end of the benchmark's cross-process and cross-thread cases. Forked as a child process
-// (child_process IPC, Unix socket, shared-memory ping-pong) or started as a worker (worker_threads
+// (child_process IPC, Unix socket, shared-memory ping-pong, queue producer) or started as a worker (worker_threads
 // postMessage). The parent steers it with control objects {ctl: ...}; anything else is a payload.
 'use strict';
 const net = require('net');
@@ -89,6 +89,28 @@ function shmEventPingPong({ input, output, size, count }) {
   reply({ ready: true });
 }
 
+// Produces `count` messages into the queue `name` (made by the parent, which consumes them) as
+// fast as it can, spinning while the queue is full; gives up after a deadline, as shmPingPong.
+function queueProduce({ name, message, count, deadlineMs }) {
+  const lib = require('..');
+  const q = new lib.NodeSharedMemoryQueue(name, undefined, undefined, true, false, { reattach: false });
+  try {
+    reply({ ready: true });
+    const deadline = Date.now() + deadlineMs;
+    let spins = 0;
+    for (let i = 0; i < count;) {
+      if (q.enqueue(message)) {
+        i++;
+      } else if (++spins === 1 << 16) {
+        spins = 0;
+        if (Date.now() > deadline) throw new Error(`queue producer: message ${i} of ${count} not taken before the deadline`);
+      }
+    }
+  } finally {
+    q.close();
+  }
+}
+
 function control(m) {
   switch (m.ctl) {
     case 'sink':
@@ -120,6 +142,13 @@ function control(m) {
     case 'shm-event-pingpong':
       try {
         return shmEventPingPong(m);
+      } catch (err) {
+        return reply({ error: err.stack || String(err) });
+      }
+    case 'queue-produce':
+      try {
+        queueProduce(m);
+        return reply({ done: true });
       } catch (err) {
         return reply({ error: err.stack || String(err) });
       }

@@ -43,6 +43,17 @@ const (
 	qConsumerLock
 )
 
+// The header words' offsets, for the C fast path (goshm.h LSM_QUEUE_WRITE_INDEX ...).
+const (
+	QueueWriteIndex   = qWriteIndex
+	QueueReadIndex    = qReadIndex
+	QueueCapacity     = qCapacity
+	QueueCount        = qCount
+	QueueMaxMessage   = qMaxMessageSize
+	QueueProducerLock = qProducerLock
+	QueueConsumerLock = qConsumerLock
+)
+
 // Header sizes, and the length word in front of each slot's data. v1's slots begin where v2's
 // locks are.
 const (

@@ -40,6 +40,7 @@ napi_value Open(const Call& info, State& state) {
 
 napi_value Close(const Call& info, State& state) {
   lsm_handle h = HandleArg(info);
+  state.queues.Forget(h);  // before the engine frees its fast-path state
   int32_t rc = lsm_queue_close(h, &state.err);
   state.queues.Drop(info.Env(), h);  // after the close has stopped the watchers that store into its cell
   if (rc < 0) return state.ThrowEngine(info.Env());
@@ -91,7 +92,7 @@ napi_value Enqueue(const Call& info, State& state) {
     return state.Throw(env, ErrorClass::kTypeError, "ERR_INVALID_ARG_TYPE",
                        "value must be a string or an ArrayBufferView");
   }
-  int32_t rc = lsm_queue_enqueue(HandleArg(info), data, bytes, &state.err);
+  int32_t rc = state.queues.Enqueue(HandleArg(info), data, bytes, &state.err);
   state.scratch.Trim();
   if (rc < 0) return state.ThrowEngine(env);
   return Boolean(env, rc == 1);
@@ -119,7 +120,7 @@ napi_value TakeIntoBuffer(napi_env env, State& state, lsm_handle h, int32_t peek
     if (buffer == nullptr) {
       return CannotMake(env, state, n, "Buffer", " (out of memory); it is left in the queue");
     }
-    int64_t got = lsm_queue_take(h, data, static_cast<size_t>(n), peek, &state.err);
+    int64_t got = state.queues.Take(h, data, static_cast<size_t>(n), peek, &state.err);
     if (got == LSM_QUEUE_EMPTY) return Undefined(env);  // another consumer took it meanwhile
     if (got < 0) return state.ThrowEngine(env);
     if (got == n) return buffer;
@@ -154,7 +155,7 @@ napi_value Take(const Call& info, State& state) {
     return max_string != 0 && r > max_string ? static_cast<size_t>(max_string) : r;
   };
   size_t cap = room();
-  int64_t n = lsm_queue_take(h, state.scratch.data(), cap, peek, &state.err);
+  int64_t n = state.queues.Take(h, state.scratch.data(), cap, peek, &state.err);
   while (n >= 0 && static_cast<uint64_t>(n) > cap) {  // longer than the room: measured, not taken
     if (!as_string) return TakeIntoBuffer(env, state, h, peek, n);
     if (max_string != 0 && static_cast<uint64_t>(n) > max_string) {
@@ -167,7 +168,7 @@ napi_value Take(const Call& info, State& state) {
                          "not enough memory to read a message of " + std::to_string(n) + " bytes");
     }
     cap = room();
-    n = lsm_queue_take(h, state.scratch.data(), cap, peek, &state.err);
+    n = state.queues.Take(h, state.scratch.data(), cap, peek, &state.err);
   }
   if (n == LSM_QUEUE_EMPTY) return Undefined(env);
   if (n < 0) return state.ThrowEngine(env);
@@ -180,9 +181,14 @@ napi_value Take(const Call& info, State& state) {
 }
 
 napi_value Len(const Call& info, State& state) {
-  int64_t n = lsm_queue_len(HandleArg(info), &state.err);
+  int64_t n = state.queues.Len(HandleArg(info), &state.err);
   if (n < 0) return state.ThrowEngine(info.Env());
   return Number(info.Env(), static_cast<double>(n));
+}
+
+// queueEngineCalls(handle) -> the operations of the queue that went the engine's way (queues.h).
+napi_value EngineCalls(const Call& info, State& state) {
+  return Number(info.Env(), state.queues.EngineCalls(HandleArg(info)));
 }
 
 // queueBreakLock(handle, which, force) -> [producer word broken, consumer word broken] (0: none)
@@ -219,6 +225,7 @@ void RegisterQueues(Methods& methods) {
       {"queueEnqueue", Bind<Enqueue>},
       {"queueTake", Bind<Take>},
       {"queueLen", Bind<Len>},
+      {"queueEngineCalls", Bind<EngineCalls>},
       {"queueBreakLock", Bind<BreakLock>},
       {"queueStaleLock", Bind<StaleLock>},
       {"queueLockBroken", Bind<LockBroken>},

@@ -100,6 +100,59 @@ describe('96 fast path: C stream operations and their fault guard', function () 
     }
   });
 
+  describe('(a) the same for queues (goshm/cabi/fast_queue.c)', () => {
+    before(function () { notOnWindows(this, ON_WINDOWS.truncate); });
+    for (const layout of ['v2', 'v1']) {
+      it(`layout ${layout}: the process lives, every failing call is ERR_SHM_FAULT, no lock is left held (5 rounds)`, async () => {
+        let faults = 0;
+        let ok = 0;
+        for (let round = 0; round < 5; round++) {
+          const name = res.name(`qtrunc-${layout}`);
+          const q = new api.NodeSharedMemoryQueue(name, 16, 4000, true, true, { layout });
+          const size = q.byteLength;
+          let done = false;
+          try {
+            const result = await runChild('queueHammer', { name, layout, ms: 250 }, {
+              whileRunning: async (exited) => {
+                exited.then(() => { done = true; });
+                while (!done) {
+                  truncateSegment(name, 0);
+                  await tick();
+                  truncateSegment(name, size);
+                  await tick();
+                }
+              },
+            });
+            assert.strictEqual(result.signal, null, `round ${round}: the child died of ${result.signal}: ${result.stderr}`);
+            assert.strictEqual(result.code, 0, `round ${round}: exit code ${result.code}: ${result.stderr}`);
+            const report = result.lines.find((l) => l.counts);
+            assert.ok(report, `round ${round}: no report: ${result.stderr}`);
+            // A restore that lands between an operation's index store and its count update (the
+            // file comes back all zero) leaves a count no queue can have, which the engine reports
+            // the same way with or without the fast path: the header the truncation tore.
+            const torn = /^ERR_SHM_LAYOUT: queue .* has an inconsistent header: count \d+ exceeds capacity 16$/;
+            assert.deepStrictEqual(report.other.filter((e) => !torn.test(e)), [], `round ${round}: errors other than ERR_SHM_FAULT`);
+            faults += report.counts.faults;
+            ok += report.counts.ok;
+            if (layout === 'v2') {
+              const b = readSegment(name);
+              assert.deepStrictEqual([b.readUInt32LE(20), b.readUInt32LE(24)], [0, 0], `round ${round}: a lock was left held`);
+            }
+            // The queue works again for everyone, once its header is whole again (all zero).
+            truncateSegment(name, 0);
+            truncateSegment(name, size);
+            assert.strictEqual(q.enqueue(`round ${round}`), true);
+            assert.strictEqual(q.dequeue(), `round ${round}`);
+          } finally {
+            q.close();
+          }
+        }
+        assert.ok(faults > 0, 'no call ever met the truncated segment: the test did not test anything');
+        assert.ok(ok > 0, 'no call ever succeeded');
+      });
+    }
+  });
+
   describe('(b) fast-path and engine-only processes on one v2 stream', () => {
     const procs = [];
     afterEach(async () => {

@@ -343,6 +343,60 @@ int32_t lsm_inspect(char* name, size_t name_len, lsm_inspect_info* info, lsm_err
  * LSM_KIND_UNSUPPORTED where the OS cannot list segments (macOS). */
 int64_t lsm_list(lsm_inspect_info* infos, size_t cap, lsm_error* err);
 
+/* ---- queue fast path --------------------------------------------------------------------- */
+
+/* The fast path of a queue (fast_queue.c), as lsm_fast is a stream's: plain C functions that do
+ * the uncontended, valid case of an enqueue, a take (dequeue or peek) and a length look without
+ * entering the Go runtime, mirroring the engine (goshm/queue_ops.go, queue_watch.go countAdded):
+ * the same lock words with this process's tag, the same stores in the same order, the same wake
+ * when the count leaves 0 or capacity. Anything else (a lock held, a message over the fast
+ * copy's limit or over max_message, an index or count out of range, a following queue's check
+ * due, a fault, a platform without the fault guard) returns LSM_FAST_SLOW having published
+ * nothing, and the caller makes the same call through lsm_queue_enqueue / take / len, which
+ * waits, takes over, follows and reports every error. A full queue (0) and an empty one
+ * (LSM_QUEUE_EMPTY) are answers, not errors: the fast path gives them as the engine would.
+ *
+ * lsm_queue_fast_state gives the state of an open queue (memory the engine owns until
+ * lsm_queue_close; NULL: no fast path for it, the calls go the engine's way). The engine brings
+ * it up to date after each of its calls (a following queue may have moved to a new segment), so
+ * it is used from the thread that uses the queue, and never after lsm_queue_close. */
+/* The header words of a queue (goshm/queue.go), as byte offsets: every one a little-endian u32;
+ * layout v1 ends before the locks, where its slots begin. */
+#define LSM_QUEUE_WRITE_INDEX 0
+#define LSM_QUEUE_READ_INDEX 4
+#define LSM_QUEUE_CAPACITY 8
+#define LSM_QUEUE_COUNT 12
+#define LSM_QUEUE_MAX_MESSAGE 16
+#define LSM_QUEUE_PRODUCER_LOCK 20
+#define LSM_QUEUE_CONSUMER_LOCK 24
+
+typedef struct lsm_queue_fast {
+  uint8_t* base;        /* the mapping */
+  uint64_t size;        /* bytes mapped */
+  uint64_t slot_size;   /* LSM_QUEUE_SLOT_HEAD + max_message */
+  int32_t layout;       /* LSM_LAYOUT_V2 or LSM_LAYOUT_V1 (no locks) */
+  uint32_t tag;         /* what this process stores in a lock word it holds (its pid) */
+  uint32_t header;      /* LSM_QUEUE_HEADER_V2 or _V1 */
+  uint32_t capacity;    /* as validated at open: the header's word is not trusted again */
+  uint32_t max_message;
+  uint32_t reserved;
+  /* A following queue (lsm_queue_reattach): its state cell ([0] due, set by watchers from their
+   * threads), and the clock of its checks as lsm_fast's: the fast calls answer LSM_FAST_SLOW while
+   * due is set, and set it once check_ns has passed since checked_at. NULL and 0 otherwise. */
+  uint32_t* reattach;
+  uint64_t check_ns;
+  uint64_t checked_at;
+} lsm_queue_fast;
+
+lsm_queue_fast* lsm_queue_fast_state(lsm_handle handle);
+/* 1: enqueued; 0: full; LSM_FAST_SLOW: use lsm_queue_enqueue. */
+int32_t lsm_queue_fast_enqueue(lsm_queue_fast* fast, const void* data, size_t len);
+/* As lsm_queue_take (the length; LSM_QUEUE_EMPTY; a length over cap: neither copied nor removed),
+ * or LSM_FAST_SLOW. */
+int64_t lsm_queue_fast_take(lsm_queue_fast* fast, void* dst, size_t cap, int32_t peek);
+/* The count, or LSM_FAST_SLOW. */
+int64_t lsm_queue_fast_len(lsm_queue_fast* fast);
+
 #ifdef __cplusplus
 }
 #endif
