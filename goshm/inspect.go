@@ -7,8 +7,8 @@ package goshm
 import (
 	"errors"
 	"runtime/debug"
-	"syscall"
 	"sync/atomic"
+	"syscall"
 	"time"
 	"unsafe"
 )
@@ -46,7 +46,7 @@ type Entry struct {
 type Inspection struct {
 	Entry
 	Detected Detected // Detected.Size is the payload's, Entry.Size the segment's
-	Flags uint8 // a stream's flags byte
+	Flags    uint8    // a stream's flags byte
 	// A v2 stream's header words; Lock is the write lock word (0 free, 1 a C++ holder, else a pid).
 	Revision, Ack, Lock uint32
 	LockAlive           Tri

@@ -11,4 +11,6 @@ func (osImpl) list() ([]Entry, error) {
 }
 
 // stat cannot tell anything without opening the object (shm_open); Inspect opens it.
-func (osImpl) stat(name string) (Entry, error) { return Entry{Name: name, Mapped: TriUnknown, Announced: TriUnknown}, nil }
+func (osImpl) stat(name string) (Entry, error) {
+	return Entry{Name: name, Mapped: TriUnknown, Announced: TriUnknown}, nil
+}

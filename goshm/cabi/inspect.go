@@ -50,7 +50,7 @@ func fillInfo(out *C.lsm_inspect_info, in *goshm.Inspection) {
 		size: C.uint64_t(in.Size), length: C.uint32_t(d.Size), flags: C.uint32_t(in.Flags),
 		revision: C.uint32_t(in.Revision), ack: C.uint32_t(in.Ack), lock: C.uint32_t(in.Lock),
 		lock_alive: C.int32_t(in.LockAlive),
-		capacity: C.uint32_t(d.Capacity), max_message_size: C.uint32_t(d.MaxMessageSize), count: C.uint32_t(d.Count),
+		capacity:   C.uint32_t(d.Capacity), max_message_size: C.uint32_t(d.MaxMessageSize), count: C.uint32_t(d.Count),
 		read_index: C.uint32_t(in.ReadIndex), write_index: C.uint32_t(in.WriteIndex),
 		producer_lock: C.uint32_t(in.ProducerLock), consumer_lock: C.uint32_t(in.ConsumerLock),
 		producer_alive: C.int32_t(in.ProducerAlive), consumer_alive: C.int32_t(in.ConsumerAlive),
