@@ -10,6 +10,7 @@ package goshm
 import (
 	"math"
 	"runtime/debug"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -220,4 +221,52 @@ func (g *waitGroup) leave() {
 	groupsMu.Lock()
 	g.members--
 	groupsMu.Unlock()
+}
+
+// The segment folder's changes, from inotify: a follow check (reattach.go) needs the lstat of its
+// name only if a name of the folder may have been created, removed, renamed or resized since its
+// last look. Events are only counted; their names are not looked at.
+var names struct {
+	once  sync.Once
+	mu    sync.Mutex
+	fd    int // -1: no inotify (limits reached, or refused): every check looks
+	epoch uint64
+	buf   [4096]byte
+}
+
+// namesEpoch returns a number that has moved if the segment folder may have changed since an earlier
+// call returned it, and false when that cannot be known.
+func namesEpoch() (uint64, bool) {
+	names.once.Do(func() {
+		names.fd = -1
+		fd, err := unix.InotifyInit1(unix.IN_NONBLOCK | unix.IN_CLOEXEC)
+		if err != nil {
+			return
+		}
+		const mask = unix.IN_CREATE | unix.IN_DELETE | unix.IN_MOVED_FROM | unix.IN_MOVED_TO | unix.IN_MODIFY |
+			unix.IN_ATTRIB | unix.IN_DELETE_SELF | unix.IN_MOVE_SELF
+		if _, err := unix.InotifyAddWatch(fd, strings.TrimSuffix(shmDir, "/"), mask); err != nil {
+			unix.Close(fd)
+			return
+		}
+		names.fd = fd
+		names.epoch = 1 // a watch's first check (namesSeen 0) always looks
+	})
+	if names.fd < 0 {
+		return 0, false
+	}
+	names.mu.Lock()
+	defer names.mu.Unlock()
+	for {
+		// Events (an overflow too) only move the epoch.
+		n, err := unix.Read(names.fd, names.buf[:])
+		if err == unix.EINTR {
+			continue
+		}
+		if n <= 0 || err != nil {
+			break
+		}
+		names.epoch++
+	}
+	return names.epoch, true
 }

@@ -36,6 +36,7 @@ type Watcher struct {
 	confirm    bool
 	active     int64 // the word last moved or was woken
 	lastFollow int64
+	namesSeen  uint64 // namesEpoch at the last look at the name
 }
 
 // A grouped watch that has seen neither a change nor a wake for a while polls less often: the
@@ -156,7 +157,7 @@ func (w *Watcher) loop(poll time.Duration, notify func(uint32, bool)) (last uint
 		// At most once a poll interval, however often writes wake us: it costs a system call.
 		if w.owner.follow != nil && time.Since(lastFollow) >= poll {
 			lastFollow = time.Now()
-			if w.follow() {
+			if w.follow(true) {
 				last, confirm = atomic.LoadUint32(w.addr.Load()), true
 				notify(last, false)
 				continue
@@ -213,7 +214,12 @@ func (w *Watcher) pass(now int64, woken, tick bool) (err error) {
 	}
 	if (woken || tick) && w.owner.follow != nil && now-w.lastFollow >= int64(w.poll) {
 		w.lastFollow = now
-		if w.follow() {
+		// The name is looked up (an lstat) only when the segment folder has changed since the
+		// last look: with many quiet watches those lookups were most of their cost.
+		epoch, known := namesEpoch()
+		look := !known || epoch != w.namesSeen
+		w.namesSeen = epoch
+		if w.follow(look) {
 			w.last, w.confirm, w.active = atomic.LoadUint32(w.addr.Load()), true, now
 			w.notify(w.last, false)
 			return nil
