@@ -7,6 +7,9 @@
 
 package goshm
 
+// #include "ticker_linux.h"
+import "C"
+
 import (
 	"math"
 	"runtime/debug"
@@ -60,12 +63,13 @@ func hasWaitv() bool {
 type waitGroup struct {
 	ctl      uint32
 	mu       sync.Mutex
-	incoming []*Watcher // joined, not yet taken up by the goroutine (mu)
-	members  int        // watches assigned and not finished (groupsMu)
-	ws       []*Watcher // the goroutine's own
-	lastTick int64      // the poll tick of every watch of the group: one timeout for all
-	due      int64      // the next one
+	incoming []*Watcher        // joined, not yet taken up by the goroutine (mu)
+	members  int               // watches assigned and not finished (groupsMu)
+	ws       []*Watcher        // the goroutine's own
+	ticker   *C.lsm_tick_group // its poll ticks (ticker_linux.c)
 	vec      [futexWaitvMax]futexWaitv
+	names    [futexWaitvMax]*C.lsm_tick_name
+	freed    []*C.lsm_tick_name // names of ended watches, freed once the ticker no longer has them
 }
 
 // joinGroup hands w to a group with room, starting one when none has any. Reports false where
@@ -84,12 +88,22 @@ func joinGroup(w *Watcher) bool {
 	}
 	if g == nil {
 		g = &waitGroup{}
+		// The address is handed over as a number: g stays in groups, so alive and in place (Go
+		// does not move heap objects), until retire has taken it back from the ticker.
+		if g.ticker = C.lsm_tick_join(C.uintptr_t(uintptr(unsafe.Pointer(&g.ctl))), C.int64_t(w.poll)); g.ticker == nil {
+			groupsMu.Unlock()
+			return false
+		}
 		groups = append(groups, g)
 		go g.run()
 	}
 	g.members++
 	w.group = g
 	groupsMu.Unlock()
+	if w.owner.follow != nil && namesFD() >= 0 {
+		name := w.seg.name
+		w.tickName = unsafe.Pointer(C.lsm_tick_name_new(C._GoStringPtr(name), C.size_t(len(name))))
+	}
 	g.mu.Lock()
 	g.incoming = append(g.incoming, w)
 	g.mu.Unlock()
@@ -119,8 +133,9 @@ func init() {
 func monoNow() int64 { return monoBase + int64(time.Since(monoStart)) }
 
 // run serves the group until it has no watch left. Each round looks at every watch (see pass) and
-// then waits for the first of: a wake on a watched word, a word that is no longer the value seen,
-// the group's own word (a watch joined or stopped), or the earliest poll tick of a watch.
+// then waits, without a timeout, for the first of: a wake on a watched word, a word that is no
+// longer the value seen, and the group's own word (a watch joined or stopped, or the ticker of
+// ticker_linux.c handing over a poll tick that needs the goroutine).
 func (g *waitGroup) run() {
 	debug.SetPanicOnFault(true) // the goroutine is ours: a truncated segment becomes a panic in pass
 	woken := -1
@@ -136,32 +151,28 @@ func (g *waitGroup) run() {
 			return
 		}
 		now := monoNow()
-		tick := now >= g.due
-		if tick {
-			g.lastTick = now
-		}
-		next := int64(math.MaxInt64)
+		tick := C.lsm_tick_take(g.ticker) != 0
+		active, minPoll := int64(math.MinInt64), int64(math.MaxInt64)
+		owed, names := false, false
 		n := 0
 		for i, w := range g.ws {
 			if w.stop.Load() {
-				w.finish(nil)
+				g.end(w, nil)
 				continue
 			}
 			if err := w.pass(now, i == woken, tick); err != nil {
-				w.finish(err)
+				g.end(w, err)
 				continue
 			}
 			g.ws[n] = w
 			g.vec[n] = futexWaitv{val: uint64(w.last), uaddr: uint64(uintptr(unsafe.Pointer(w.addr.Load()))), flags: futex2Size32}
-			next = min(next, w.interval(now))
+			g.names[n] = (*C.lsm_tick_name)(w.tickName)
+			active, minPoll = max(active, w.active), min(minPoll, int64(w.poll))
+			owed = owed || w.confirm
+			names = names || w.owner.follow != nil
 			n++
 		}
 		woken = -1
-		deadline := int64(math.MaxInt64)
-		if n > 0 {
-			deadline = g.lastTick + next
-		}
-		g.due = deadline
 		if n < len(g.ws) {
 			clear(g.ws[n:])
 			g.ws = g.ws[:n]
@@ -170,21 +181,23 @@ func (g *waitGroup) run() {
 			continue
 		}
 		g.vec[n] = futexWaitv{val: uint64(gen), uaddr: uint64(uintptr(unsafe.Pointer(&g.ctl))), flags: futex2Size32 | futex2Private}
-		var tsp unsafe.Pointer
-		var ts unix.Timespec
-		if deadline != math.MaxInt64 {
-			ts = unix.NsecToTimespec(deadline)
-			tsp = unsafe.Pointer(&ts)
+		if n > 0 {
+			C.lsm_tick_publish(g.ticker, (*C.lsm_waitv)(unsafe.Pointer(&g.vec[0])), &g.names[0], C.uint32_t(n),
+				C.int64_t(active), C.int64_t(minPoll), cBool(owed || (names && namesFD() < 0)))
 		}
-		if faults > 1 {
-			// A word the kernel cannot read but Go can (nothing faulted in pass): wait by the
-			// clock instead of spinning on EFAULT.
-			time.Sleep(time.Duration(max(0, deadline-monoNow())))
+		for i, t := range g.freed {
+			C.lsm_tick_name_free(t)
+			g.freed[i] = nil
+		}
+		g.freed = g.freed[:0]
+		if faults > 1 && n > 0 {
+			// A word the kernel cannot read but Go can (nothing faulted in pass): wait for the
+			// ticker's next tick instead of spinning on EFAULT.
+			time.Sleep(time.Duration(minPoll))
 			faults = 0
 			continue
 		}
-		r, _, errno := unix.Syscall6(sysFutexWaitv, uintptr(unsafe.Pointer(&g.vec[0])), uintptr(n+1), 0,
-			uintptr(tsp), unix.CLOCK_MONOTONIC, 0)
+		r, _, errno := unix.Syscall6(sysFutexWaitv, uintptr(unsafe.Pointer(&g.vec[0])), uintptr(n+1), 0, 0, 0, 0)
 		switch {
 		case errno == 0:
 			if int(r) < n {
@@ -194,9 +207,24 @@ func (g *waitGroup) run() {
 		case errno == unix.EFAULT:
 			faults++ // the next pass meets the fault of a truncated segment and ends its watch
 		default:
-			faults = 0 // EAGAIN (a word moved: the next pass sees it), ETIMEDOUT, EINTR
+			faults = 0 // EAGAIN (a word moved: the next pass sees it), EINTR
 		}
 	}
+}
+
+// end finishes w; the name it followed is freed after the next publish, which takes it from the ticker.
+func (g *waitGroup) end(w *Watcher, err error) {
+	w.finish(err)
+	if w.tickName != nil {
+		g.freed = append(g.freed, (*C.lsm_tick_name)(w.tickName))
+	}
+}
+
+func cBool(b bool) C.int32_t {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // retire removes a group left without watches, unless one joined meanwhile (joining counts the
@@ -213,6 +241,12 @@ func (g *waitGroup) retire() bool {
 			break
 		}
 	}
+	C.lsm_tick_leave(g.ticker)
+	g.ticker = nil
+	for _, t := range g.freed {
+		C.lsm_tick_name_free(t)
+	}
+	g.freed = nil
 	return true
 }
 
@@ -224,19 +258,14 @@ func (g *waitGroup) leave() {
 }
 
 // The segment folder's changes, from inotify: a follow check (reattach.go) needs the lstat of its
-// name only if a name of the folder may have been created, removed, renamed or resized since its
-// last look. Events are only counted; their names are not looked at.
+// name only if inotify reported an event for that name since its last look. The ticker reads the
+// events (ticker_linux.c); this process has one descriptor for them, made at the first need.
 var names struct {
-	once  sync.Once
-	mu    sync.Mutex
-	fd    int // -1: no inotify (limits reached, or refused): every check looks
-	epoch uint64
-	buf   [4096]byte
+	once sync.Once
+	fd   int // -1: no inotify (limits reached, or refused): every check looks
 }
 
-// namesEpoch returns a number that has moved if the segment folder may have changed since an earlier
-// call returned it, and false when that cannot be known.
-func namesEpoch() (uint64, bool) {
+func namesFD() int {
 	names.once.Do(func() {
 		names.fd = -1
 		fd, err := unix.InotifyInit1(unix.IN_NONBLOCK | unix.IN_CLOEXEC)
@@ -250,23 +279,16 @@ func namesEpoch() (uint64, bool) {
 			return
 		}
 		names.fd = fd
-		names.epoch = 1 // a watch's first check (namesSeen 0) always looks
+		C.lsm_tick_names(C.int(fd))
 	})
-	if names.fd < 0 {
-		return 0, false
+	return names.fd
+}
+
+// nameMayHaveChanged reports whether w's follow check must look its name up: always, unless the
+// ticker reads the folder's events for it and has seen none since the last look.
+func nameMayHaveChanged(w *Watcher) bool {
+	if w.tickName == nil {
+		return true
 	}
-	names.mu.Lock()
-	defer names.mu.Unlock()
-	for {
-		// Events (an overflow too) only move the epoch.
-		n, err := unix.Read(names.fd, names.buf[:])
-		if err == unix.EINTR {
-			continue
-		}
-		if n <= 0 || err != nil {
-			break
-		}
-		names.epoch++
-	}
-	return names.epoch, true
+	return atomic.SwapUint32((*uint32)(w.tickName), 0) != 0 // lsm_tick_name.changed, its first field
 }

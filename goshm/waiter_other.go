@@ -17,5 +17,5 @@ var monoStart = time.Now()
 
 func monoNow() int64 { return int64(time.Since(monoStart)) }
 
-// namesEpoch: no notifications of the segment folder here, so every follow check looks.
-func namesEpoch() (uint64, bool) { return 0, false }
+// nameMayHaveChanged: no notifications of the segment folder here, so every follow check looks.
+func nameMayHaveChanged(*Watcher) bool { return true }

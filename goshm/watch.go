@@ -36,17 +36,13 @@ type Watcher struct {
 	confirm    bool
 	active     int64 // the word last moved or was woken
 	lastFollow int64
-	namesSeen  uint64 // namesEpoch at the last look at the name
+	tickName   unsafe.Pointer // the ticker's record of the followed name (waiter_linux.go), or nil
 }
 
-// A grouped watch that has seen neither a change nor a wake for a while polls less often: the
-// interval grows with the quiet time (1/idleRamp of it) from the poll interval up to
-// idlePollFactor times it. Only peers that wake nobody (the C++ library) are noticed at a poll
-// tick; this module's writers wake the watch at once.
-const (
-	idleRamp       = 50
-	idlePollFactor = 10
-)
+// A grouped watch that has seen neither a change nor a wake for a while polls less often: its
+// group's ticks (ticker_linux.c) come at a fiftieth of the quiet time, from the shortest poll
+// interval of its watches up to 10 times it. Only peers that wake nobody (the C++ library) are
+// noticed at a poll tick; this module's writers wake the watch at once.
 
 // watchSet is the watchers of one Stream or Queue, stopped together when it closes.
 type watchSet struct {
@@ -214,12 +210,9 @@ func (w *Watcher) pass(now int64, woken, tick bool) (err error) {
 	}
 	if (woken || tick) && w.owner.follow != nil && now-w.lastFollow >= int64(w.poll) {
 		w.lastFollow = now
-		// The name is looked up (an lstat) only when the segment folder has changed since the
-		// last look: with many quiet watches those lookups were most of their cost.
-		epoch, known := namesEpoch()
-		look := !known || epoch != w.namesSeen
-		w.namesSeen = epoch
-		if w.follow(look) {
+		// The name is looked up (an lstat) only when it may have changed since the last look:
+		// with many quiet watches those lookups were most of their cost.
+		if w.follow(nameMayHaveChanged(w)) {
 			w.last, w.confirm, w.active = atomic.LoadUint32(w.addr.Load()), true, now
 			w.notify(w.last, false)
 			return nil
@@ -258,11 +251,4 @@ func (w *Watcher) quit() (last uint32, err error) {
 		w.mem[w.hint] = 0
 	}
 	return atomic.LoadUint32(w.addr.Load()), nil
-}
-
-// interval is the time a grouped watch asks to the next poll tick of its group: its poll interval
-// after recent activity, longer the longer the word stays quiet.
-func (w *Watcher) interval(now int64) int64 {
-	p := int64(w.poll)
-	return min(max(p, (now-w.active)/idleRamp), p*idlePollFactor)
 }
