@@ -150,6 +150,7 @@ func (g *waitGroup) run() {
 		if len(g.ws) == 0 && g.retire() {
 			return
 		}
+		groupRounds.Add(1)
 		now := monoNow()
 		tick := C.lsm_tick_take(g.ticker) != 0
 		active, minPoll := int64(math.MinInt64), int64(math.MaxInt64)
@@ -219,6 +220,9 @@ func (g *waitGroup) end(w *Watcher, err error) {
 		g.freed = append(g.freed, (*C.lsm_tick_name)(w.tickName))
 	}
 }
+
+// groupRounds counts the rounds of every group (tests read it).
+var groupRounds atomic.Int64
 
 func cBool(b bool) C.int32_t {
 	if b {
