@@ -182,6 +182,12 @@ function idleWatches(n) {
     latency: true,
     async run(ctx, budgetNs) {
       const { NodeSharedMemoryWriteStream, NodeSharedMemoryReadStream } = ctx.lib;
+      // The process's own idle cost first (what earlier cases left running settles meanwhile).
+      await delay(ctx.quick ? 10 : 500);
+      const r0 = cpuNs();
+      const rt0 = process.hrtime.bigint();
+      await delay(ctx.quick ? 10 : 1000);
+      const reference = percent(cpuNs() - r0, Number(process.hrtime.bigint() - rt0));
       const threads0 = threads();
       const writers = [];
       let pending = null;
@@ -211,7 +217,11 @@ function idleWatches(n) {
       }
       return {
         samples,
-        figures: { 'idle CPU': percent(idle, idleWall), 'threads added': String(added) },
+        figures: {
+          'idle CPU': percent(idle, idleWall),
+          'the same process before the listeners': reference,
+          'threads added': String(added),
+        },
       };
     },
   };
