@@ -22,7 +22,7 @@ func TestQuietFollowersSkipLookups(t *testing.T) {
 	const poll = 2 * time.Millisecond
 	for i := 0; i < n; i++ {
 		name := fmt.Sprintf("goshm-test-%d-quiet-%d", os.Getpid(), i)
-		w := pOpenStream(t, name, OpenOptions{Size: 64, Create: true})
+		w := pOpenStream(t, name, OpenOptions{Size: 64, Create: true, Unlink: true})
 		r := pOpenStream(t, name, OpenOptions{})
 		r.EnableReattach(poll, 0)
 		if w.Follows() || !r.Follows() {
@@ -50,7 +50,7 @@ func TestQuietTicksLeaveTheGoroutineAsleep(t *testing.T) {
 		t.Skip("no futex_waitv: every watch has its own goroutine")
 	}
 	const poll = 2 * time.Millisecond
-	w := pOpenStream(t, fmt.Sprintf("goshm-test-%d-ticks", os.Getpid()), OpenOptions{Size: 64, Create: true})
+	w := pOpenStream(t, fmt.Sprintf("goshm-test-%d-ticks", os.Getpid()), OpenOptions{Size: 64, Create: true, Unlink: true})
 	seen := make(chan uint32, 16)
 	if _, err := w.Watch(FieldRevision, poll, func(v uint32, ended bool) {
 		if !ended {
