@@ -561,6 +561,7 @@ function allCases() {
   add(shmPingPong(64));
   add(shmEventPingPong(64));
   for (const c of LATER) add(c);
+  for (const c of require('./event-cases').eventCases()) add(c);
   for (const [kind, bytes] of HEADLINE) {
     add(bufferCopy(bytes));
     if (kind !== 'string') add(typedSlice(kind, bytes));

@@ -47,6 +47,7 @@ function resultsTable(cases, results, opts) {
       formatNs(r.p50), formatNs(r.p99), ratios[0] || '',
     ]);
     for (const extra of ratios.slice(1)) rows.push(['', '', '', '', '', '', extra]);
+    for (const [what, figure] of Object.entries(r.figures || {})) rows.push(['', '', '', '', '', '', `${what}: ${figure}`]);
   }
   return table(['case', 'payload', 'ops/s', 'bytes/s', 'p50', 'p99', 'vs baseline'], rows,
     { ...opts, right: [2, 3, 4, 5] });

@@ -116,7 +116,10 @@ function makeContext(lib, runId, peers, quick, counter) {
 
 async function measureCase(c, ctx, budgetNs) {
   try {
-    if (c.run) return summarize(await c.run(ctx, budgetNs));
+    if (c.run) {
+      const raw = await c.run(ctx, budgetNs);
+      return raw.figures ? { ...summarize(raw), figures: raw.figures } : summarize(raw);
+    }
     const op = c.setup(ctx);
     return summarize(measureSync(op, budgetNs));
   } finally {

@@ -176,11 +176,15 @@ func (ws *watchSet) refuse(id fileID, size int64) {
 	ws.mu.Unlock()
 }
 
+// nameLooks counts the lstat calls of watchers' follow checks (tests read it).
+var nameLooks atomic.Int64
+
 // follow is a watcher's check at a poll tick, on its goroutine, when its owner follows its name: if
 // the owner has moved to a new segment the watcher moves there too; if the name refers to another
 // object than the one watched, the owner is told (its next read or query checks at once). Reports
-// whether the watcher's receiver should look again (moved, or the owner told).
-func (w *Watcher) follow() bool {
+// whether the watcher's receiver should look again (moved, or the owner told). lookAtName false
+// skips the lstat, for a caller that knows no name has changed since its last look.
+func (w *Watcher) follow(lookAtName bool) bool {
 	ws := w.owner
 	ws.mu.Lock()
 	f := ws.follow
@@ -197,6 +201,10 @@ func (w *Watcher) follow() bool {
 	}
 	due := f.due
 	ws.mu.Unlock()
+	if !lookAtName {
+		return false
+	}
+	nameLooks.Add(1)
 	id, size, st := sys.identity(w.seg.name)
 	if st != identityKnown || id == w.seg.id || ws.refused(id, size) {
 		return false

@@ -26,7 +26,23 @@ type Watcher struct {
 	stop     atomic.Bool
 	done     chan struct{} // closed after the ended call has returned
 	err      error         // why the goroutine ended: nil, or the fault; read after done
+
+	// A watch served by a group (waiter_linux.go): the state loop keeps in locals, kept between
+	// the group's rounds, and touched by the group's goroutine only. Times are monoNow's.
+	group      *waitGroup
+	poll       time.Duration
+	notify     func(uint32, bool)
+	last       uint32
+	confirm    bool
+	active     int64 // the word last moved or was woken
+	lastFollow int64
+	tickName   unsafe.Pointer // the ticker's record of the followed name (waiter_linux.go), or nil
 }
+
+// A grouped watch that has seen neither a change nor a wake for a while polls less often: its
+// group's ticks (ticker_linux.c) come at a fiftieth of the quiet time, from the shortest poll
+// interval of its watches up to 10 times it. Only peers that wake nobody (the C++ library) are
+// noticed at a poll tick; this module's writers wake the watch at once.
 
 // watchSet is the watchers of one Stream or Queue, stopped together when it closes.
 type watchSet struct {
@@ -45,11 +61,14 @@ func (ws *watchSet) start(seg *Segment, off, hint int, poll time.Duration, notif
 	if seg.readOnly {
 		hint = -1
 	}
-	w := &Watcher{seg: seg, mem: mem, off: off, hint: hint, owner: ws, done: make(chan struct{})}
+	now := monoNow()
+	w := &Watcher{seg: seg, mem: mem, off: off, hint: hint, owner: ws, done: make(chan struct{}),
+		poll: poll, notify: notify, active: now, lastFollow: now}
 	w.addr.Store(w.wordAt(off))
 	// The baseline is taken here, before Watch returns, not when the goroutine first runs: a
 	// change made between the two would otherwise become the baseline and never be reported.
 	w.baseline = atomic.LoadUint32(w.addr.Load())
+	w.last = w.baseline
 	// The watcher's own reference: an owner that moves to a new segment releases the old one
 	// while the watcher may still be on it.
 	seg.Retain()
@@ -59,7 +78,9 @@ func (ws *watchSet) start(seg *Segment, off, hint int, poll time.Duration, notif
 	}
 	ws.m[w] = struct{}{}
 	ws.mu.Unlock()
-	go w.run(poll, notify)
+	if !joinGroup(w) {
+		go w.run(poll, notify)
+	}
 	return w
 }
 
@@ -72,6 +93,10 @@ func (ws *watchSet) stopAll() {
 		all = append(all, w)
 	}
 	ws.mu.Unlock()
+	// All are told first, so that watches sharing a group end in one of its rounds.
+	for _, w := range all {
+		w.signal()
+	}
 	for _, w := range all {
 		w.Stop()
 	}
@@ -128,7 +153,7 @@ func (w *Watcher) loop(poll time.Duration, notify func(uint32, bool)) (last uint
 		// At most once a poll interval, however often writes wake us: it costs a system call.
 		if w.owner.follow != nil && time.Since(lastFollow) >= poll {
 			lastFollow = time.Now()
-			if w.follow() {
+			if w.follow(true) {
 				last, confirm = atomic.LoadUint32(w.addr.Load()), true
 				notify(last, false)
 				continue
@@ -150,12 +175,80 @@ func (w *Watcher) loop(poll time.Duration, notify func(uint32, bool)) (last uint
 // notify is never called again, once Stop returns. It returns the fault that ended the watcher
 // first, if one did. Stopping twice is fine. Stop must not be called from notify.
 func (w *Watcher) Stop() error {
-	if w.stop.CompareAndSwap(false, true) {
-		sys.wake(w.addr.Load()) // wakes every waiter on the word, in every process: they re-check and wait again
-	}
+	w.signal()
 	<-w.done
 	w.owner.mu.Lock()
 	delete(w.owner.m, w)
 	w.owner.mu.Unlock()
 	return w.err
+}
+
+func (w *Watcher) signal() {
+	if w.stop.CompareAndSwap(false, true) {
+		if w.group != nil {
+			w.group.kick()
+		} else {
+			sys.wake(w.addr.Load()) // wakes every waiter on the word, in every process: they re-check and wait again
+		}
+	}
+}
+
+// pass is a grouped watch's share of one round of its group (waiter_linux.go), by loop's rules:
+// a changed word notifies; a wake notifies, and once more at the next tick; a tick follows the
+// name (at most once a poll interval). A fault is returned: the group then ends the watch.
+// The group's ticks are shared by its watches (one timeout for all): see interval.
+func (w *Watcher) pass(now int64, woken, tick bool) (err error) {
+	defer recoverFault(w.seg.name, &err, true)
+	if w.hint >= 0 && w.mem[w.hint] == 0 {
+		w.mem[w.hint] = 1
+	}
+	v := atomic.LoadUint32(w.addr.Load())
+	if v != w.last {
+		w.last, w.confirm, w.active = v, true, now
+		w.notify(v, false)
+		return nil
+	}
+	if (woken || tick) && w.owner.follow != nil && now-w.lastFollow >= int64(w.poll) {
+		w.lastFollow = now
+		// The name is looked up (an lstat) only when it may have changed since the last look:
+		// with many quiet watches those lookups were most of their cost.
+		if w.follow(nameMayHaveChanged(w)) {
+			w.last, w.confirm, w.active = atomic.LoadUint32(w.addr.Load()), true, now
+			w.notify(w.last, false)
+			return nil
+		}
+	}
+	if woken {
+		w.confirm, w.active = true, now
+		w.notify(v, false)
+	} else if tick && w.confirm {
+		w.confirm = false
+		w.notify(v, false)
+	}
+	return nil
+}
+
+// finish ends a grouped watch as run ends its own goroutine's: the hint is cleared, the ended call
+// made (value 0 after a fault), the segment let go and Stop released.
+func (w *Watcher) finish(err error) {
+	last := uint32(0)
+	if err == nil {
+		last, err = w.quit()
+	}
+	if err != nil {
+		last = 0
+	}
+	w.err = err
+	w.notify(last, true)
+	w.seg.Release()
+	w.group.leave()
+	close(w.done)
+}
+
+func (w *Watcher) quit() (last uint32, err error) {
+	defer recoverFault(w.seg.name, &err, true)
+	if w.hint >= 0 {
+		w.mem[w.hint] = 0
+	}
+	return atomic.LoadUint32(w.addr.Load()), nil
 }

@@ -7,6 +7,7 @@ package goshm_test
 
 import (
 	"os"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -219,4 +220,74 @@ func TestWatchEndsOnFault(t *testing.T) {
 	// Watching a segment that faults is an error too, not a dead process.
 	_, err = s.Watch(goshm.FieldAck, watchPoll, log.notify)
 	checkFault(t, "Watch", err, name)
+}
+
+// Watches beyond one waiter's 127 words (waiter_linux.go): each gets its own changes, and Stop from
+// many goroutines at once gives each exactly one ended call; the threads do not grow with them.
+func TestManyWatches(t *testing.T) {
+	const n = 300
+	threads := func() int {
+		entries, err := os.ReadDir("/proc/self/task")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(entries)
+	}
+	streams := make([]*goshm.Stream, n)
+	logs := make([]*notifyLog, n)
+	watchers := make([]*goshm.Watcher, n)
+	for i := range streams {
+		streams[i] = create(t, segName(t, strconv.Itoa(i)), 64, goshm.LayoutV2)
+		logs[i] = newNotifyLog()
+	}
+	// The first watch may start the runtime's threads for blocking calls; the others must not add any.
+	var err error
+	if watchers[0], err = streams[0].Watch(goshm.FieldRevision, watchPoll, logs[0].notify); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(20 * time.Millisecond)
+	before := threads()
+	for i := 1; i < n; i++ {
+		if watchers[i], err = streams[i].Watch(goshm.FieldRevision, watchPoll, logs[i].notify); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i, s := range streams {
+		for j := 0; j <= i%3; j++ {
+			mustWrite(t, s, goshm.TypeString, []byte("x"))
+		}
+	}
+	want := func(i int) uint32 { return watchers[i].Baseline() + uint32(i%3+1) }
+	for i := range streams {
+		logs[i].waitFor(t, want(i))
+	}
+	if grown := threads() - before; grown > 8 {
+		t.Errorf("%d watches added %d threads", n, grown)
+	}
+	var wg sync.WaitGroup
+	for g := 0; g < 4; g++ {
+		wg.Add(1)
+		go func(g int) {
+			defer wg.Done()
+			for i := g; i < n; i += 4 {
+				if err := watchers[i].Stop(); err != nil {
+					t.Errorf("Stop %d: %v", i, err)
+				}
+			}
+		}(g)
+	}
+	wg.Wait()
+	time.Sleep(20 * time.Millisecond) // a call after the end would come within the poll interval
+	for i, l := range logs {
+		calls := l.snapshot()
+		ended := 0
+		for _, c := range calls {
+			if c.ended {
+				ended++
+			}
+		}
+		if last := calls[len(calls)-1]; ended != 1 || !last.ended || last.value != want(i) || l.overlapped.Load() {
+			t.Errorf("watch %d: calls %v: want exactly one ended call, last, with value %d, none overlapping", i, calls, want(i))
+		}
+	}
 }
