@@ -72,6 +72,7 @@ function removeSegments(lib, runId) {
   } catch {
     return;
   }
+  names.push(...require('./original').leftovers());
   for (const n of names) {
     try {
       lib.unlink(n);
