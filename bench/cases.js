@@ -599,6 +599,15 @@ function allCases() {
 // value(results) returns the measured figure; results.get(id) is a case's best round.
 const rate = (res, id) => res.get(id) && res.get(id).opsPerSec;
 const time = (res, id, baseId) => res.get(id) && res.get(baseId) && timeRatio(res.get(id), res.get(baseId));
+const p50Ratio = (res, id, baseId) => res.get(id) && res.get(baseId) && res.get(id).p50 / res.get(baseId).p50;
+// A figure a case reported besides its rate (bench/event-cases.js), as a number.
+const figure = (res, id, what) => {
+  const f = res.get(id) && res.get(id).figures && res.get(id).figures[what];
+  return f === undefined ? undefined : parseFloat(f);
+};
+const QUIET_ONE_WAY = "shm 'change' one-way, a write every 5 ms, 64 B";
+const idleId = (n) => `shm ${n} idle 'change' listener${n > 1 ? 's' : ''}: latency of a write`;
+const unwokenId = (ms) => `shm 'change' of a writer that wakes nobody, a write every ${ms} ms`;
 const speed = (res, id, baseId) => time(res, id, baseId) && 1 / time(res, id, baseId);
 const TARGETS = [
   {
@@ -653,6 +662,43 @@ const TARGETS = [
         value: (res) => speed(res, id, base), unit: 'x', atLeast: 1.05,
       };
     }),
+  {
+    text: 'queue enqueue+dequeue 64 B >= 2x 636 k pairs/s (1.27 M)',
+    value: (res) => rate(res, 'shm queue enqueue+dequeue 64 B'), unit: 'ops/s', atLeast: 2 * 636e3,
+  },
+  {
+    text: 'queue across two processes >= 10x child_process IPC messages',
+    value: (res) => rate(res, 'shm queue cross-process 64 B') / rate(res, transportId(IPC, 'string', 64)),
+    unit: 'x', atLeast: 10,
+  },
+  {
+    text: "'change' ping-pong p50 <= the Unix socket's ping-pong p50",
+    value: (res) => p50Ratio(res, 'shm change-event ping-pong 64 B', 'Unix socket ping-pong 64 B'), unit: 'x', atMost: 1,
+  },
+  {
+    text: "quiet one-way 'change' p50 <= a Unix socket message's p50 (same run)",
+    value: (res) => figure(res, QUIET_ONE_WAY, 'p50 / socket p50'), unit: 'x', atMost: 1,
+  },
+  {
+    text: "quiet one-way receiver CPU per event <= the socket's per message",
+    value: (res) => figure(res, QUIET_ONE_WAY, 'CPU per event / socket'), unit: 'x', atMost: 1,
+  },
+  {
+    text: "1 idle 'change' listener <= 0.5 % of a core",
+    value: (res) => figure(res, idleId(1), 'idle CPU'), unit: '%', atMost: 0.5,
+  },
+  {
+    text: "200 idle 'change' listeners on 200 segments <= 2 % of a core",
+    value: (res) => figure(res, idleId(200), 'idle CPU'), unit: '%', atMost: 2,
+  },
+  {
+    text: 'threads added by 1000 idle listeners <= 8 (one waiter per 127 watches)',
+    value: (res) => figure(res, idleId(1000), 'threads added'), unit: '', atMost: 8,
+  },
+  ...[5, 200].map((ms) => ({
+    text: `a writer that wakes nobody (C++), a write every ${ms} ms: noticed in < 1.15 ms p50`,
+    value: (res) => res.get(unwokenId(ms)) && res.get(unwokenId(ms)).p50 / 1e6, unit: 'ms', below: 1.15,
+  })),
   {
     text: 'readFloatArray of 16 floats <= 250 ns',
     value: (res) => rate(res, 'shm readFloatArray 64 B') && 1e9 / rate(res, 'shm readFloatArray 64 B'),

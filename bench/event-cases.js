@@ -279,7 +279,7 @@ function unwokenWriter(everyMs) {
 }
 
 function eventCases() {
-  return [quietOneWay(), ...[1, 10, 100, 1000].map(idleWatches), unwokenWriter(5), unwokenWriter(200)];
+  return [quietOneWay(), ...[1, 10, 100, 200, 1000].map(idleWatches), unwokenWriter(5), unwokenWriter(200)];
 }
 
 if (require.main === module && process.argv[2] === 'child') child();
