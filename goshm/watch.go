@@ -78,11 +78,18 @@ func (ws *watchSet) start(seg *Segment, off, hint int, poll time.Duration, notif
 	}
 	ws.m[w] = struct{}{}
 	ws.mu.Unlock()
-	if !joinGroup(w) {
+	if ownGoroutines.Load() || !joinGroup(w) {
 		go w.run(poll, notify)
 	}
 	return w
 }
+
+// Test hooks (export_test.go): ownGoroutines gives every watch its own goroutine, as on systems
+// without futex_waitv; beforeWait runs in such a goroutine just before it waits on the word.
+var (
+	ownGoroutines atomic.Bool
+	beforeWait    atomic.Pointer[func(*Watcher)]
+)
 
 // stopAll ends every watcher; Close calls it before unmapping, so each ended call still finds
 // the mapping in place.
@@ -146,6 +153,9 @@ func (w *Watcher) loop(poll time.Duration, notify func(uint32, bool)) (last uint
 			notify(v, false)
 			continue
 		}
+		if f := beforeWait.Load(); f != nil {
+			(*f)(w)
+		}
 		woken := sys.wait(addr, v, poll)
 		if w.stop.Load() {
 			break
@@ -176,11 +186,34 @@ func (w *Watcher) loop(poll time.Duration, notify func(uint32, bool)) (last uint
 // first, if one did. Stopping twice is fine. Stop must not be called from notify.
 func (w *Watcher) Stop() error {
 	w.signal()
-	<-w.done
+	w.awaitEnd()
 	w.owner.mu.Lock()
 	delete(w.owner.m, w)
 	w.owner.mu.Unlock()
 	return w.err
+}
+
+// awaitEnd waits for the watcher's goroutine to end. A watch with its own goroutine can miss the
+// one wake signal sends: sent after the goroutine looked at the stop flag and before it began to
+// wait on the word, it finds the word unchanged and sleeps a whole poll interval (a minute, with
+// pollInterval 60000), with the caller's thread blocked here. So the wake is sent again every
+// millisecond until the goroutine is gone. A group's kick moves a word of the group's own: none
+// is lost.
+func (w *Watcher) awaitEnd() {
+	if w.group != nil {
+		<-w.done
+		return
+	}
+	again := time.NewTicker(time.Millisecond)
+	defer again.Stop()
+	for {
+		select {
+		case <-w.done:
+			return
+		case <-again.C:
+			sys.wake(w.addr.Load())
+		}
+	}
 }
 
 func (w *Watcher) signal() {

@@ -291,3 +291,29 @@ func TestManyWatches(t *testing.T) {
 		}
 	}
 }
+
+// A watch with its own goroutine (systems without futex_waitv) used to miss Stop's one wake when
+// it came between the goroutine's look at the stop flag and its wait on the word: the word is
+// unchanged, so the goroutine slept a whole poll interval, and Stop blocked its caller that long
+// (seen as a 1-in-5 hang of a 2000-cycle queue test with pollInterval 60000). The hook lands the
+// stop signal exactly there; Stop must still return at once.
+func TestStopWithOwnGoroutineIsNotLost(t *testing.T) {
+	goshm.OwnGoroutines(true)
+	defer goshm.OwnGoroutines(false)
+	var signalled sync.Once
+	goshm.BeforeWait(func(w *goshm.Watcher) { signalled.Do(w.StopSignal) })
+	defer goshm.BeforeWait(nil)
+	s := create(t, segName(t, "stop-race"), 64, goshm.LayoutV2)
+	w, err := s.Watch(goshm.FieldRevision, 20*time.Second, func(uint32, bool) {})
+	if err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(50 * time.Millisecond) // the goroutine signals itself and goes to its wait
+	began := time.Now()
+	if err := w.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	if took := time.Since(began); took > 5*time.Second {
+		t.Fatalf("Stop took %v: it waited out the poll interval", took)
+	}
+}
