@@ -21,7 +21,7 @@ func (q *Queue) Watch(poll time.Duration, notify func(count uint32, ended bool))
 	if q.mem == nil {
 		return nil, q.closedError()
 	}
-	return q.watchers.start(q.seg, qCount, -1, poll, notify), nil
+	return q.watchers.start(q.seg, qCount, -1, false, poll, notify), nil
 }
 
 // countAdded moves the count by delta (+1 or -1 as uint32) after a slot changed hands, and wakes

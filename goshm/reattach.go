@@ -151,6 +151,7 @@ func (s *Stream) reattachNow() bool {
 	s.seg, s.mem, s.presence = seg, seg.Bytes(), p
 	s.watchers.follow.seg = seg
 	s.watchers.mu.Unlock()
+	s.watchers.moved()
 	oldPresence.withdraw()
 	// The name is the new segment's now: closing the old mapping must not remove it.
 	old.unlink = false
@@ -211,6 +212,26 @@ func (w *Watcher) follow(lookAtName bool) bool {
 	}
 	atomic.StoreUint32(due, 1)
 	return true
+}
+
+// moved tells the watchers that their owner is on a new segment, and wakes them to follow it:
+// otherwise they would wait on the old segment's word, which nobody changes any more, until
+// something else woke them.
+func (ws *watchSet) moved() {
+	ws.mu.Lock()
+	all := make([]*Watcher, 0, len(ws.m))
+	for w := range ws.m {
+		all = append(all, w)
+	}
+	ws.mu.Unlock()
+	for _, w := range all {
+		w.moved.Store(true)
+		if w.group != nil {
+			w.group.kick()
+		} else {
+			sys.wake(w.addr.Load())
+		}
+	}
 }
 
 // retarget moves the watcher to seg (retained for it) and lets go of the old segment.
@@ -317,6 +338,7 @@ func (q *Queue) reattachNow() bool {
 	q.header, q.capacity, q.maxMsg, q.slotSize = nq.header, nq.capacity, nq.maxMsg, nq.slotSize
 	q.watchers.follow.seg = seg
 	q.watchers.mu.Unlock()
+	q.watchers.moved()
 	oldPresence.withdraw()
 	old.unlink = false
 	old.Release()

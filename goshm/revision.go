@@ -106,5 +106,5 @@ func (s *Stream) Watch(f Field, poll time.Duration, notify func(value uint32, en
 	if f == FieldAck {
 		off, hint = V2Ack, V2HintAck
 	}
-	return s.watchers.start(s.seg, off, hint, poll, notify), nil
+	return s.watchers.start(s.seg, off, hint, true, poll, notify), nil
 }

@@ -23,9 +23,16 @@ type Watcher struct {
 	hint     int                    // index of the byte that tells wakers someone waits, or -1
 	baseline uint32
 	owner    *watchSet
-	stop     atomic.Bool
-	done     chan struct{} // closed after the ended call has returned
-	err      error         // why the goroutine ended: nil, or the fault; read after done
+	// Every change of interest leaves the word at a new value (a stream's revision, its ack): the
+	// notifications for a wake that changed nothing, and the confirming one after each change,
+	// are then only extra wake-ups of the event loop, and are not made. A queue's count can move
+	// and come back between two looks, so its watches keep them.
+	changesOnly bool
+	// The owner moved to a new segment (reattach.go moved): the watcher follows at its next look.
+	moved atomic.Bool
+	stop  atomic.Bool
+	done  chan struct{} // closed after the ended call has returned
+	err   error         // why the goroutine ended: nil, or the fault; read after done
 
 	// A watch served by a group (waiter_linux.go): the state loop keeps in locals, kept between
 	// the group's rounds, and touched by the group's goroutine only. Times are monoNow's.
@@ -53,7 +60,7 @@ type watchSet struct {
 
 // start runs a watcher on the word at off of seg's mapping. The caller guards against faults:
 // the baseline is read here.
-func (ws *watchSet) start(seg *Segment, off, hint int, poll time.Duration, notify func(uint32, bool)) *Watcher {
+func (ws *watchSet) start(seg *Segment, off, hint int, changesOnly bool, poll time.Duration, notify func(uint32, bool)) *Watcher {
 	if poll <= 0 {
 		poll = DefaultPollInterval
 	}
@@ -63,7 +70,7 @@ func (ws *watchSet) start(seg *Segment, off, hint int, poll time.Duration, notif
 	}
 	now := monoNow()
 	w := &Watcher{seg: seg, mem: mem, off: off, hint: hint, owner: ws, done: make(chan struct{}),
-		poll: poll, notify: notify, active: now, lastFollow: now}
+		poll: poll, notify: notify, active: now, lastFollow: now, changesOnly: changesOnly}
 	w.addr.Store(w.wordAt(off))
 	// The baseline is taken here, before Watch returns, not when the goroutine first runs: a
 	// change made between the two would otherwise become the baseline and never be reported.
@@ -143,13 +150,18 @@ func (w *Watcher) loop(poll time.Duration, notify func(uint32, bool)) (last uint
 	confirm := false
 	lastFollow := time.Now()
 	for !w.stop.Load() {
+		if w.moved.Swap(false) && w.follow(false) {
+			last, confirm = atomic.LoadUint32(w.addr.Load()), !w.changesOnly
+			notify(last, false)
+			continue
+		}
 		if w.hint >= 0 && w.mem[w.hint] == 0 {
 			w.mem[w.hint] = 1
 		}
 		addr := w.addr.Load()
 		v := atomic.LoadUint32(addr)
 		if v != last {
-			last, confirm = v, true
+			last, confirm = v, !w.changesOnly
 			notify(v, false)
 			continue
 		}
@@ -164,12 +176,12 @@ func (w *Watcher) loop(poll time.Duration, notify func(uint32, bool)) (last uint
 		if w.owner.follow != nil && time.Since(lastFollow) >= poll {
 			lastFollow = time.Now()
 			if w.follow(true) {
-				last, confirm = atomic.LoadUint32(w.addr.Load()), true
+				last, confirm = atomic.LoadUint32(w.addr.Load()), !w.changesOnly
 				notify(last, false)
 				continue
 			}
 		}
-		if woken || confirm {
+		if (woken && !w.changesOnly) || confirm {
 			confirm = woken
 			notify(atomic.LoadUint32(addr), false)
 		}
@@ -232,12 +244,17 @@ func (w *Watcher) signal() {
 // The group's ticks are shared by its watches (one timeout for all): see interval.
 func (w *Watcher) pass(now int64, woken, tick bool) (err error) {
 	defer recoverFault(w.seg.name, &err, true)
+	if w.moved.Swap(false) && w.follow(false) {
+		w.last, w.confirm, w.active = atomic.LoadUint32(w.addr.Load()), !w.changesOnly, now
+		w.notify(w.last, false)
+		return nil
+	}
 	if w.hint >= 0 && w.mem[w.hint] == 0 {
 		w.mem[w.hint] = 1
 	}
 	v := atomic.LoadUint32(w.addr.Load())
 	if v != w.last {
-		w.last, w.confirm, w.active = v, true, now
+		w.last, w.confirm, w.active = v, !w.changesOnly, now
 		w.notify(v, false)
 		return nil
 	}
@@ -246,12 +263,14 @@ func (w *Watcher) pass(now int64, woken, tick bool) (err error) {
 		// The name is looked up (an lstat) only when it may have changed since the last look:
 		// with many quiet watches those lookups were most of their cost.
 		if w.follow(nameMayHaveChanged(w)) {
-			w.last, w.confirm, w.active = atomic.LoadUint32(w.addr.Load()), true, now
+			w.last, w.confirm, w.active = atomic.LoadUint32(w.addr.Load()), !w.changesOnly, now
 			w.notify(w.last, false)
 			return nil
 		}
 	}
-	if woken {
+	if woken && w.changesOnly {
+		w.active = now
+	} else if woken {
 		w.confirm, w.active = true, now
 		w.notify(v, false)
 	} else if tick && w.confirm {
