@@ -218,13 +218,7 @@ func (w *Watcher) follow(lookAtName bool) bool {
 // otherwise they would wait on the old segment's word, which nobody changes any more, until
 // something else woke them.
 func (ws *watchSet) moved() {
-	ws.mu.Lock()
-	all := make([]*Watcher, 0, len(ws.m))
-	for w := range ws.m {
-		all = append(all, w)
-	}
-	ws.mu.Unlock()
-	for _, w := range all {
+	for _, w := range ws.list() {
 		w.moved.Store(true)
 		if w.group != nil {
 			w.group.kick()

@@ -98,15 +98,21 @@ var (
 	beforeWait    atomic.Pointer[func(*Watcher)]
 )
 
-// stopAll ends every watcher; Close calls it before unmapping, so each ended call still finds
-// the mapping in place.
-func (ws *watchSet) stopAll() {
+// list is the watchers of the set now.
+func (ws *watchSet) list() []*Watcher {
 	ws.mu.Lock()
+	defer ws.mu.Unlock()
 	all := make([]*Watcher, 0, len(ws.m))
 	for w := range ws.m {
 		all = append(all, w)
 	}
-	ws.mu.Unlock()
+	return all
+}
+
+// stopAll ends every watcher; Close calls it before unmapping, so each ended call still finds
+// the mapping in place.
+func (ws *watchSet) stopAll() {
+	all := ws.list()
 	// All are told first, so that watches sharing a group end in one of its rounds.
 	for _, w := range all {
 		w.signal()

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "fast_guard.h"
+#include "fast_le.h"
 #include "goshm.h"
 
 /* Copies n bytes between the mapping and a caller's buffer, in either direction. glibc's memcpy
@@ -59,23 +60,6 @@ static inline void fields(int32_t layout, uint8_t type, size_t* size_at, size_t*
 
 static inline uint8_t next_flags(uint8_t old, uint8_t type) {
   return (uint8_t)(((old & LSM_FLAG_CHANGED) ^ LSM_FLAG_CHANGED) | type);
-}
-
-/* The layouts are little-endian, as libsharedmemory writes them on the hosts it supports. */
-static inline uint32_t get_u32(const uint8_t* p) {
-  uint32_t v;
-  memcpy(&v, p, sizeof v);
-#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-  v = __builtin_bswap32(v);
-#endif
-  return v;
-}
-
-static inline void put_u32(uint8_t* p, uint32_t v) {
-#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-  v = __builtin_bswap32(v);
-#endif
-  memcpy(p, &v, sizeof v);
 }
 
 static inline void cpu_relax(void) {

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "fast_guard.h"
+#include "fast_le.h"
 #include "goshm.h"
 
 /* As fast.c's FAST_COPY_MAX: larger messages go the engine's way (glibc's `rep movsb` is slow for
@@ -22,23 +23,6 @@ __asm__(".section .drectve\n"
 #endif
 
 static inline uint32_t* word(const lsm_queue_fast* f, size_t off) { return (uint32_t*)(f->base + off); }
-
-/* The layouts are little-endian (fast.c get_u32/put_u32). */
-static inline uint32_t get_u32(const uint8_t* p) {
-  uint32_t v;
-  memcpy(&v, p, sizeof v);
-#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-  v = __builtin_bswap32(v);
-#endif
-  return v;
-}
-
-static inline void put_u32(uint8_t* p, uint32_t v) {
-#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-  v = __builtin_bswap32(v);
-#endif
-  memcpy(p, &v, sizeof v);
-}
 
 /* A following queue's look at its name is due: the engine's call makes it (fast.c reattach_due).
  * The cell's [0] is set by the engine's watchers too. */
