@@ -71,17 +71,55 @@ const TRANSPORTS = [
 ];
 const IPC = TRANSPORTS[0][0];
 
-function shmWrite(kind, bytes) {
+// The operations of the 0.0.9 API on a writer and a reader of `who`: this module ('shm', through
+// ctx.streams) or the original addon ('original', when given: see originalStreams below).
+function apiWrite(who, kind, bytes) {
   return {
-    id: `shm ${WRITE[kind]} ${formatSize(bytes)}`,
+    id: `${who} ${WRITE[kind]} ${formatSize(bytes)}`,
     payload: describe(kind, bytes),
     bytes,
+    requires: REQUIRES[who],
     setup(ctx) {
-      const { w } = ctx.streams(segmentFor(bytes));
+      const { w } = STREAMS[who](ctx, bytes);
       const value = payload(kind, bytes);
       const write = WRITE[kind];
       return () => w[write](value);
     },
+  };
+}
+
+function apiRead(who, kind, bytes) {
+  return {
+    id: `${who} ${READ[kind]} ${formatSize(bytes)}`,
+    payload: describe(kind, bytes),
+    bytes,
+    requires: REQUIRES[who],
+    setup(ctx) {
+      const { w, r } = STREAMS[who](ctx, bytes);
+      w[WRITE[kind]](payload(kind, bytes));
+      const read = READ[kind];
+      return () => r[read]();
+    },
+  };
+}
+
+function apiReadFlags(who) {
+  return {
+    id: `${who} readFlags`,
+    payload: 'flags byte',
+    bytes: 1,
+    requires: REQUIRES[who],
+    setup(ctx) {
+      const { w, r } = STREAMS[who](ctx, 64);
+      w.writeString(text(64));
+      return () => r.readFlags();
+    },
+  };
+}
+
+function shmWrite(kind, bytes) {
+  return {
+    ...apiWrite('shm', kind, bytes),
     baselines: [[baselineId(WRITE[kind], bytes), 'time'], [originalId(WRITE[kind], bytes), 'time'], [copyId(bytes), 'time'],
       [transportId(IPC, kind, bytes), 'rate']],
   };
@@ -89,32 +127,14 @@ function shmWrite(kind, bytes) {
 
 function shmRead(kind, bytes) {
   return {
-    id: `shm ${READ[kind]} ${formatSize(bytes)}`,
-    payload: describe(kind, bytes),
-    bytes,
-    setup(ctx) {
-      const { w, r } = ctx.streams(segmentFor(bytes));
-      w[WRITE[kind]](payload(kind, bytes));
-      const read = READ[kind];
-      return () => r[read]();
-    },
+    ...apiRead('shm', kind, bytes),
     baselines: [[baselineId(READ[kind], bytes), 'time'], [originalId(READ[kind], bytes), 'time'], [copyId(bytes), 'time'],
       ...(kind === 'string' ? [] : [[sliceId(kind, bytes), 'time']])],
   };
 }
 
 function shmReadFlags() {
-  return {
-    id: 'shm readFlags',
-    payload: 'flags byte',
-    bytes: 1,
-    setup(ctx) {
-      const { w, r } = ctx.streams(segmentFor(64));
-      w.writeString(text(64));
-      return () => r.readFlags();
-    },
-    baselines: [['baseline readFlags', 'time'], ['original readFlags', 'time']],
-  };
+  return { ...apiReadFlags('shm'), baselines: [['baseline readFlags', 'time'], ['original readFlags', 'time']] };
 }
 
 // ---- the original C++ addon (bench/original.js), when given ------------------------------------
@@ -137,49 +157,8 @@ function originalStreams(ctx, bytes) {
   return { w, r };
 }
 
-function originalWrite(kind, bytes) {
-  return {
-    id: originalId(WRITE[kind], bytes),
-    payload: describe(kind, bytes),
-    bytes,
-    requires: requiresOriginal,
-    setup(ctx) {
-      const { w } = originalStreams(ctx, bytes);
-      const value = payload(kind, bytes);
-      const write = WRITE[kind];
-      return () => w[write](value);
-    },
-  };
-}
-
-function originalRead(kind, bytes) {
-  return {
-    id: originalId(READ[kind], bytes),
-    payload: describe(kind, bytes),
-    bytes,
-    requires: requiresOriginal,
-    setup(ctx) {
-      const { w, r } = originalStreams(ctx, bytes);
-      w[WRITE[kind]](payload(kind, bytes));
-      const read = READ[kind];
-      return () => r[read]();
-    },
-  };
-}
-
-function originalReadFlags() {
-  return {
-    id: 'original readFlags',
-    payload: 'flags byte',
-    bytes: 1,
-    requires: requiresOriginal,
-    setup(ctx) {
-      const { w, r } = originalStreams(ctx, 64);
-      w.writeString(text(64));
-      return () => r.readFlags();
-    },
-  };
-}
+const STREAMS = { shm: (ctx, bytes) => ctx.streams(segmentFor(bytes)), original: originalStreams };
+const REQUIRES = { shm: undefined, original: requiresOriginal };
 
 // ---- the baseline addon (bench/baseline): the least work an addon must do ----------------------
 
@@ -579,10 +558,10 @@ function allCases() {
   }
   add(baselineReadFlags());
   for (const [kind, bytes] of ORIGINAL_CASES) {
-    add(originalWrite(kind, bytes));
-    add(originalRead(kind, bytes));
+    add(apiWrite('original', kind, bytes));
+    add(apiRead('original', kind, bytes));
   }
-  add(originalReadFlags());
+  add(apiReadFlags('original'));
   for (const bytes of SWEEP) {
     add(shmWrite('string', bytes));
     add(shmWrite('float', bytes));

@@ -11,8 +11,9 @@
 #include "fast_le.h"
 #include "goshm.h"
 
-/* As fast.c's FAST_COPY_MAX: larger messages go the engine's way (glibc's `rep movsb` is slow for
- * some source/destination offsets, and at that size the Go call is a small part of the copy). */
+/* Larger messages go the engine's way: at that size the Go call is a small part of the copy, and
+ * this file's plain memcpy has no guard against glibc's slow `rep movsb` distances (fast.c's
+ * copy_bytes has, for streams, whose payloads run to megabytes). test/84 holds this split. */
 enum { QUEUE_COPY_MAX = 2048 };
 
 #if defined(_WIN32)
