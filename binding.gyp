@@ -52,7 +52,7 @@
         }],
         ["OS=='mac'", {
           "libraries": ["-L<(PRODUCT_DIR)", "-lgoshm", "-Wl,-rpath,@loader_path"],
-          "xcode_settings": { "CLANG_CXX_LANGUAGE_STANDARD": "c++17", "MACOSX_DEPLOYMENT_TARGET": "11.0" }
+          "xcode_settings": { "CLANG_CXX_LANGUAGE_STANDARD": "c++17", "MACOSX_DEPLOYMENT_TARGET": "12.0" }
         }],
         ["OS=='win'", {
           "libraries": ["<(PRODUCT_DIR)/goshm.lib"]

@@ -9,7 +9,7 @@ const fs = require('fs');
 const os = require('os');
 const path = require('path');
 const { spawnSync } = require('child_process');
-const { pinned } = require('../tools/go-toolchain');
+const { pinned, requiredGo } = require('../tools/go-toolchain');
 
 const root = path.join(__dirname, '..');
 const GOARCH = { x64: 'amd64' }[process.arch] || process.arch;
@@ -110,5 +110,19 @@ describe('37 go toolchain: a source build that needs no Go installed', function 
     const again = buildGo(cache, { LSM_NO_GO_DOWNLOAD: '1' }, path.join(tmp, 'out2', 'libgoshm.so'));
     assert.strictEqual(again.status, 0, again.stderr);
     assert.match(again.stderr, /building with go[\d.]+ from .*cache-real/, 'the cached toolchain serves without a download');
+  });
+
+  // The package's os and cpu fields promise installs there; where the prebuild does not load, the
+  // source build fetches one of these (macOS's have never been fetched on a Mac: the hashes are
+  // those `go mod download` checked against Go's checksum database).
+  it('pins one Go version, at least go.mod\'s, for every system a source build runs on (linux and darwin, x64 and arm64)', () => {
+    const pins = ['linux', 'darwin'].flatMap((goos) => ['amd64', 'arm64'].map((goarch) => [`${goos}-${goarch}`, pinned(goos, goarch)]));
+    assert.deepStrictEqual(pins.filter(([, p]) => !p).map(([name]) => name), [], 'platforms without a pin');
+    const versions = new Set(pins.map(([, p]) => p.version));
+    assert.strictEqual(versions.size, 1, `one version: ${[...versions]}`);
+    const [major, minor, patch] = pin.version.slice(2).split('.').map(Number);
+    const need = requiredGo();
+    assert.ok(major > need[0] || (major === need[0] && (minor > need[1] || (minor === need[1] && (patch || 0) >= need[2]))),
+      `${pin.version} is at least go.mod's ${need.join('.')}`);
   });
 });

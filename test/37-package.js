@@ -13,6 +13,7 @@ const path = require('path');
 const { spawn, spawnSync, execFileSync } = require('child_process');
 const { uniqueName, segmentExists, removeSegment, linuxOnly } = require('./helpers');
 const { nodeBinary } = require('../tools/node-binary');
+const { check, NO_TOOLCHAIN } = require('../tools/build-darwin');
 
 const root = path.join(__dirname, '..');
 const TOOLCHAIN = ['go', 'gcc', 'g++', 'make', 'python3', 'cc', 'c++'];
@@ -110,9 +111,13 @@ describe('37 package: the tarball, installed with no toolchain', function () {
       assert.ok(files.includes(`${dir}/node.napi.glibc.node`), `${dir} has the addon`);
       assert.ok(files.includes(`${dir}/libgoshm.so`), `${dir} has the Go library beside it`);
     }
-    // No libc tag: node-gyp-build matches none on Windows.
+    // No libc tag: node-gyp-build matches none on Windows or macOS.
     assert.ok(files.includes('prebuilds/win32-x64/node.napi.node'), 'win32-x64 has the addon');
     assert.ok(files.includes('prebuilds/win32-x64/goshm.dll'), 'win32-x64 has the Go DLL beside it');
+    for (const dir of ['prebuilds/darwin-x64', 'prebuilds/darwin-arm64']) {
+      assert.ok(files.includes(`${dir}/node.napi.node`), `${dir} has the addon`);
+      assert.ok(files.includes(`${dir}/libgoshm.dylib`), `${dir} has the Go library beside it`);
+    }
     for (const f of ['index.js', 'index.mjs', 'index.d.ts', 'binding.gyp', 'tools/install.js', 'tools/build-go.js',
       'tools/go-toolchain.js', 'tools/go-toolchain.sha256', 'goshm/cabi/goshm.h', 'addon.cc']) {
       assert.ok(files.includes(f), `${f} is shipped`);
@@ -136,7 +141,7 @@ describe('37 package: the tarball, installed with no toolchain', function () {
     const before = fs.statSync(lib).mtimeMs;
     const empty = fs.mkdtempSync(path.join(tmp, 'empty-path-'));
     const r = spawnSync(process.execPath, ['tools/prebuild.js', 'linux-arm64'], { cwd: root, env: { PATH: empty }, encoding: 'utf8' });
-    assert.strictEqual(r.status, 1);
+    assert.strictEqual(r.status, NO_TOOLCHAIN, r.stderr);
     assert.match(r.stderr, /linux-arm64 needs aarch64-linux-gnu-gcc, which is not on PATH \(Debian: apt-get install gcc-aarch64-linux-gnu g\+\+-aarch64-linux-gnu\)/);
     assert.strictEqual(fs.statSync(lib).mtimeMs, before);
   });
@@ -153,7 +158,7 @@ describe('37 package: the tarball, installed with no toolchain', function () {
     const before = fs.statSync(dll).mtimeMs;
     const empty = fs.mkdtempSync(path.join(tmp, 'empty-path-'));
     const r = spawnSync(process.execPath, ['tools/prebuild.js', 'win32-x64'], { cwd: root, env: { PATH: empty }, encoding: 'utf8' });
-    assert.strictEqual(r.status, 1);
+    assert.strictEqual(r.status, NO_TOOLCHAIN, r.stderr);
     assert.match(r.stderr, /win32-x64 needs x86_64-w64-mingw32-gcc, which is not on PATH \(Debian: apt-get install mingw-w64\)/);
     assert.strictEqual(fs.statSync(dll).mtimeMs, before);
   });
@@ -224,6 +229,37 @@ describe('37 package: the tarball, installed with no toolchain', function () {
       assert.match(message, /npm rebuild node-libsharedmemory.*C\+\+ compiler.*Go is fetched/);
     });
 
+    // The install script loads the prebuild in a child process: one that kills its process as it
+    // loads, or fails to, sends the install to a source build with the reason in its one line.
+    for (const [how, plant, reason] of [
+      ['crashes as it loads', (dir) => {
+        const c = path.join(dir, 'crash.c');
+        fs.writeFileSync(c, '#include <signal.h>\n__attribute__((constructor)) static void crash(void) { raise(SIGSEGV); }\n');
+        execFileSync('gcc', ['-shared', '-fPIC', '-o', path.join(dir, 'node.napi.glibc.node'), c]);
+        fs.rmSync(c);
+      }, 'it died of SIGSEGV'],
+      ['cannot find its Go library', (dir) => fs.rmSync(path.join(dir, 'libgoshm.so')), 'Error: libgoshm.so: cannot open shared object file'],
+    ]) {
+      it(`a prebuild that ${how} sends the install script to a source build, saying so in its one line`, function () {
+        if (spawnSync('gcc', ['--version']).error) {
+          console.log('      skipped: needs gcc to make a prebuild that crashes');
+          this.skip();
+        }
+        const copy = path.join(tmp, `x64-broken-${how.length}`, 'node_modules', 'node-libsharedmemory');
+        fs.cpSync(path.join(app, 'node_modules'), path.dirname(copy), { recursive: true });
+        plant(path.join(copy, 'prebuilds', 'linux-x64'));
+        const r = spawnSync(path.join(bin, 'node'), ['tools/install.js'], {
+          cwd: copy, env: { PATH: bin, LSM_NO_GO_DOWNLOAD: '1' }, encoding: 'utf8',
+        });
+        assert.strictEqual(r.signal, null, 'the install script itself did not die');
+        assert.strictEqual(r.status, 1, r.stderr);
+        assert.strictEqual(r.stderr.trim().split('\n').length, 1, r.stderr);
+        assert.ok(r.stderr.startsWith('node-libsharedmemory: building from source (prebuilds/linux-x64/node.napi.glibc.node ' +
+          `does not load here: ${reason}`), r.stderr);
+        assert.match(r.stderr, /\): building needs Go 1\.24 or newer on PATH/);
+      });
+    }
+
     it('in a git checkout the install script builds from source even where a prebuild loads', () => {
       const copy = path.join(tmp, 'x64-checkout', 'node_modules', 'node-libsharedmemory');
       fs.cpSync(path.join(app, 'node_modules'), path.dirname(copy), { recursive: true });
@@ -252,6 +288,30 @@ describe('37 package: the tarball, installed with no toolchain', function () {
         assert.match(lines[lines.length - 1],
           /node-libsharedmemory: building from source \(a source build was asked for\): building needs Go 1\.24 or newer on PATH .*LSM_NO_GO_DOWNLOAD/);
         assert.doesNotMatch(r.stderr, /gyp/, 'node-gyp never started');
+      });
+    }
+  });
+
+  // Nothing here runs macOS: the tarball installs for it, node-gyp-build picks the darwin
+  // prebuild for each arch, and the installed files are what macOS needs to load (36-darwin-build).
+  describe('darwin-x64 and darwin-arm64: installed, found, never run', () => {
+    for (const arch of ['x64', 'arm64']) {
+      it(`npm install --os=darwin --cpu=${arch} takes the tarball; node-gyp-build finds prebuilds/darwin-${arch}, and it is a Mach-O pair macOS loads`, () => {
+        const app = path.join(tmp, `darwin-${arch}`, 'app');
+        fs.mkdirSync(app, { recursive: true });
+        fs.writeFileSync(path.join(app, 'package.json'), '{ "name": "app", "private": true }\n');
+        const bin = barePath(path.join(tmp, `darwin-${arch}-bin`), process.execPath);
+        const r = npm(app, bin, ['install', '--os=darwin', `--cpu=${arch}`, '--ignore-scripts', tarball]);
+        assert.strictEqual(r.status, 0, r.stdout + r.stderr);
+        const pkg = path.join(app, 'node_modules', 'node-libsharedmemory');
+        const found = spawnSync(path.join(bin, 'node'), ['-p', `require('node-gyp-build').resolve(${JSON.stringify(pkg)})`], {
+          cwd: app, env: { PATH: bin, npm_config_platform: 'darwin', npm_config_arch: arch, PREBUILDS_ONLY: '1' }, encoding: 'utf8',
+        });
+        assert.strictEqual(found.status, 0, found.stderr);
+        const addon = path.join(pkg, 'prebuilds', `darwin-${arch}`, 'node.napi.node');
+        assert.strictEqual(found.stdout.trim(), addon);
+        const lib = path.join(pkg, 'prebuilds', `darwin-${arch}`, 'libgoshm.dylib');
+        assert.deepStrictEqual(check(arch, { lib, addon }).problems, []);
       });
     }
   });

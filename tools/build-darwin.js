@@ -2,12 +2,14 @@
 // node tools/build-darwin.js [x64|arm64 ...]  ->  build/darwin-<arch>/{libgoshm.dylib,node_libsharedmemory.node}
 // and checks each result's Mach-O load commands. Nothing here can run a darwin binary: what this
 // proves is that both link, against the libSystem zig ships, with the names and paths macOS needs.
+// tools/prebuild.js's darwin targets call buildDarwin and ship what it built.
 // Exit status 3 means the toolchain (Go, or Python to install zig) is missing, not that the build failed.
 'use strict';
 const { spawnSync } = require('child_process');
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
+const { findGo, GoMissing } = require('./go-toolchain');
 
 const root = path.join(__dirname, '..');
 const ZIGLANG = '0.17.1'; // the version this build was made to work with; zig's Mach-O linker still moves
@@ -43,10 +45,10 @@ function findZig() {
   if (run(zig[0], [...zig.slice(1), 'version']).ok) return zig;
   const py = ['python3', 'python'].find((p) => run(p, ['--version']).ok);
   if (!py) throw new Unavailable('no python3 to install ziglang with (or set ZIG to a zig executable)');
-  console.log(`installing ziglang ${ZIGLANG} into ${venv}`);
+  console.error(`installing ziglang ${ZIGLANG} into ${venv}`);
   const venvMade = run(py, ['-m', 'venv', '--clear', venv]);
   if (!venvMade.ok) throw new Unavailable(`python cannot make a venv (python3-venv missing?): ${venvMade.out}`);
-  const pip = run(python, ['-m', 'pip', 'install', '--disable-pip-version-check', '-q', `ziglang==${ZIGLANG}`], { stdio: 'inherit' });
+  const pip = run(python, ['-m', 'pip', 'install', '--disable-pip-version-check', '-q', `ziglang==${ZIGLANG}`], { stdio: ['ignore', 2, 2] });
   if (!pip.ok) throw new Unavailable(`pip install ziglang==${ZIGLANG} failed (no network to PyPI?)`);
   must('zig', zig[0], [...zig.slice(1), 'version']);
   return zig;
@@ -100,13 +102,13 @@ function nodeApiInclude() {
 // Go's CC is split on spaces, honouring quotes.
 const quote = (args) => args.map((a) => `'${a}'`).join(' ');
 
-function buildArch(zig, arch, sdk) {
+function buildArch(go, zig, arch, sdk) {
   const a = ARCHS[arch];
   const out = path.join(root, 'build', `darwin-${arch}`);
   fs.mkdirSync(out, { recursive: true });
   const target = ['-target', `${a.zig}-macos.${MIN_MACOS}`];
   const lib = path.join(out, 'libgoshm.dylib');
-  must(`go build (darwin/${a.goarch})`, 'go', ['build', '-buildmode=c-shared', '-trimpath',
+  must(`go build (darwin/${a.goarch})`, go, ['build', '-buildmode=c-shared', '-trimpath',
     '-ldflags', '-s -w -extldflags=-Wl,-install_name,@rpath/libgoshm.dylib', '-o', lib, './goshm/cabi'], {
     env: { ...process.env, GOOS: 'darwin', GOARCH: a.goarch, CGO_ENABLED: '1',
       CC: quote([...zig, 'cc', ...target]), CGO_CFLAGS: '-O2', CGO_LDFLAGS: `-L${sdk} -F${path.join(sdk, 'Frameworks')}` },
@@ -117,7 +119,7 @@ function buildArch(zig, arch, sdk) {
   // Node's own symbols stay undefined and are looked up in the process at load time.
   const t = addonTarget();
   const addon = path.join(out, 'node_libsharedmemory.node');
-  must(`zig c++ (addon, ${arch})`, zig[0], [...zig.slice(1), 'c++', ...target, '-std=c++17', '-O2', '-fPIC', '-fvisibility=hidden',
+  must(`zig c++ (addon, ${arch})`, zig[0], [...zig.slice(1), 'c++', ...target, '-std=c++17', '-O2', '-fPIC', '-fvisibility=hidden', '-fno-exceptions', '-fno-rtti', '-s',
     ...t.defines.map((d) => `-D${d}`), '-DBUILDING_NODE_EXTENSION',
     '-I', require('node-addon-api').include_dir, '-I', nodeApiInclude(), '-I', path.join(root, 'goshm', 'cabi'),
     '-shared', '-undefined', 'dynamic_lookup', '-Wl,-install_name,@rpath/node_libsharedmemory.node',
@@ -236,35 +238,59 @@ function check(arch, { lib, addon }) {
   return { problems, lib: l, addon: m, abi: abi.length, napi: napi.length };
 }
 
-function main() {
-  const archs = process.argv.slice(2);
-  for (const a of archs) if (!ARCHS[a]) throw new Error(`unknown arch ${a}: one of ${Object.keys(ARCHS).join(', ')}`);
-  if (!run('go', ['version']).ok) throw new Unavailable('go is not on PATH');
+/**
+ * Builds and checks one architecture: { lib, addon, report } with check()'s report. Throws
+ * Unavailable when neither Go (on PATH or the pinned one, go-toolchain.js) nor zig can be had.
+ */
+async function buildDarwin(arch) {
+  if (!ARCHS[arch]) throw new Error(`unknown arch ${arch}: one of ${Object.keys(ARCHS).join(', ')}`);
+  let go;
+  try {
+    const found = await findGo();
+    if (found.note) console.error(`build-darwin: ${found.note}`);
+    go = found.go;
+  } catch (err) {
+    if (err instanceof GoMissing) throw new Unavailable(err.message);
+    throw err;
+  }
   const zig = findZig();
   const sdk = path.join(root, 'build', 'darwin-sdk');
   writeSdkStubs(sdk);
+  const built = buildArch(go, zig, arch, sdk);
+  return { ...built, report: check(arch, built) };
+}
+
+/** What was built and what its load commands say, a line each. */
+function describe(arch, { lib, addon, report: r }, seconds) {
+  return [
+    `darwin-${arch} (${seconds.toFixed(0)} s): ${path.relative(root, lib)}, ${path.relative(root, addon)}`,
+    `  libgoshm.dylib: id ${r.lib.id}; loads ${r.lib.dylibs.join(', ')}; ${r.abi} lsm_ exports; macOS ${r.lib.minos}+${r.lib.signed ? '; signed' : ''}`,
+    `  addon: loads ${r.addon.dylibs.join(', ')}; rpath ${r.addon.rpaths.join(', ')}; ` +
+      `exports ${r.addon.exports.filter((s) => /napi|node_api/.test(s)).join(', ')}; ${r.napi} N-API symbols from the process`,
+    ...r.problems.map((p) => `  PROBLEM: ${p}`),
+  ];
+}
+
+async function main() {
+  const archs = process.argv.slice(2);
+  for (const a of archs) if (!ARCHS[a]) throw new Error(`unknown arch ${a}: one of ${Object.keys(ARCHS).join(', ')}`);
   let failed = false;
   for (const arch of archs.length ? archs : Object.keys(ARCHS)) {
     const started = Date.now();
-    const built = buildArch(zig, arch, sdk);
-    const r = check(arch, built);
-    console.log(`darwin-${arch} (${((Date.now() - started) / 1000).toFixed(0)} s): ${path.relative(root, built.lib)}, ${path.relative(root, built.addon)}`);
-    console.log(`  libgoshm.dylib: id ${r.lib.id}; loads ${r.lib.dylibs.join(', ')}; ${r.abi} lsm_ exports; macOS ${r.lib.minos}+${r.lib.signed ? '; signed' : ''}`);
-    console.log(`  addon: loads ${r.addon.dylibs.join(', ')}; rpath ${r.addon.rpaths.join(', ')}; ` +
-      `exports ${r.addon.exports.filter((s) => /napi|node_api/.test(s)).join(', ')}; ${r.napi} N-API symbols from the process`);
-    for (const p of r.problems) console.log(`  PROBLEM: ${p}`);
-    failed = failed || r.problems.length > 0;
+    const built = await buildDarwin(arch);
+    for (const line of describe(arch, built, (Date.now() - started) / 1000)) console.log(line);
+    failed = failed || built.report.problems.length > 0;
   }
   return failed ? 1 : 0;
 }
 
 if (require.main === module) {
-  try {
-    process.exitCode = main();
-  } catch (err) {
+  main().then((code) => {
+    process.exitCode = code;
+  }, (err) => {
     process.stderr.write(`build-darwin: ${err.message}\n`);
     process.exitCode = err instanceof Unavailable ? NO_TOOLCHAIN : 1;
-  }
+  });
 }
 
-module.exports = { machO, check, NO_TOOLCHAIN, ARCHS };
+module.exports = { buildDarwin, describe, machO, check, Unavailable, NO_TOOLCHAIN, ARCHS };

@@ -1,5 +1,6 @@
-// npm's install script. Where a prebuild in prebuilds/<platform>-<arch>/ fits and loads, nothing is
-// built. Otherwise, with `npm install --build-from-source`, or in a git checkout (a contributor's
+// npm's install script. Where a prebuild in prebuilds/<platform>-<arch>/ fits and loads (in a child
+// process: one that crashes as it loads must not take the install with it), nothing is built.
+// Otherwise, with `npm install --build-from-source`, or in a git checkout (a contributor's
 // `npm install` builds the code being edited, even after `npm run prebuild`), it builds from source as
 // node-gyp-build would, but finds Go first (fetching the pinned toolchain if needed, see
 // go-toolchain.js), so that a missing toolchain is the last thing printed, not line 39 of gyp's
@@ -25,23 +26,53 @@ function buildFromSource() {
 }
 
 /**
- * Whether a prebuild matches this system and loads (its glibc, libstdc++ and Go library). Loaded
- * here, not in a child process: under an emulator (qemu-user) this process cannot start another
- * binary of its own architecture.
+ * The prebuild for this system, found as node-gyp-build finds it (platform, arch, libc tag), or
+ * null with the reason said under --loglevel verbose.
  */
-function prebuildLoads() {
+function matchingPrebuild() {
   const saved = process.env.PREBUILDS_ONLY;
   process.env.PREBUILDS_ONLY = '1';
   try {
     // node-gyp-build reads PREBUILDS_ONLY when it is first loaded.
-    require(require('node-gyp-build').resolve(root));
-    return true;
+    return require('node-gyp-build').resolve(root);
   } catch (err) {
-    if (/\bverbose\b/.test(process.env.npm_config_loglevel || '')) say(`no prebuild loads: ${err.message}`);
-    return false;
+    verbose(`no prebuild matches: ${err.message}`);
+    return null;
   } finally {
     if (saved === undefined) delete process.env.PREBUILDS_ONLY;
     else process.env.PREBUILDS_ONLY = saved;
+  }
+}
+
+function verbose(message) {
+  if (/\bverbose\b/.test(process.env.npm_config_loglevel || '')) say(message);
+}
+
+/**
+ * Whether the matching prebuild loads here (its libc, C++ runtime and Go library): null when it
+ * does, else why not. Tried in a child process, so that a prebuild which crashes as it loads (a
+ * fault as the Go runtime starts, say) sends the install to a source build instead of killing it.
+ * The child says "started" before it loads anything: one that never says it could not start at all
+ * (under qemu-user the kernel cannot run another arm64 binary, and the shell it falls back to reads
+ * the binary as a script), and leaves the test to this process.
+ */
+function whyNoPrebuild() {
+  const none = `no prebuild loads on ${process.platform}-${process.arch}`;
+  const file = matchingPrebuild();
+  if (file === null) return none;
+  const failed = (how) => `${path.relative(root, file).split(path.sep).join('/')} does not load here: ${how}`;
+  const probe = `process.stdout.write('started\\n'); require(${JSON.stringify(file)});`;
+  const child = spawnSync(process.execPath, ['-e', probe], { encoding: 'utf8', timeout: 120000, stdio: ['ignore', 'pipe', 'pipe'] });
+  if (!child.error && child.stdout === 'started\n') {
+    if (child.status === 0) return null;
+    if (child.signal) return failed(`it died of ${child.signal}`);
+    return failed(child.stderr.split('\n').find((l) => /^[A-Za-z]*Error\b/.test(l)) || `exit status ${child.status}`);
+  }
+  try {
+    require(file);
+    return null;
+  } catch (err) {
+    return failed(err.message.split('\n')[0]);
   }
 }
 
@@ -58,9 +89,8 @@ function nodeGyp() {
 async function main() {
   const forced = buildFromSource();
   const checkout = fs.existsSync(path.join(root, '.git'));
-  if (!forced && !checkout && prebuildLoads()) return 0;
-  const why = forced ? 'a source build was asked for'
-    : checkout ? 'a git checkout builds its own code' : `no prebuild loads on ${process.platform}-${process.arch}`;
+  const why = forced ? 'a source build was asked for' : checkout ? 'a git checkout builds its own code' : whyNoPrebuild();
+  if (why === null) return 0;
   // binding.gyp has no MSVC build yet: node-gyp would fail there after a page of output.
   if (process.platform === 'win32') {
     say(`building from source (${why}): source builds on Windows are not supported yet; ` +

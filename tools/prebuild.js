@@ -6,7 +6,12 @@
 // win32-x64 is tools/build-windows.sh's cross build (mingw-w64), copied to
 // prebuilds/win32-x64/node.napi.node (no libc tag: node-gyp-build has none to match on Windows) with
 // goshm.dll beside it, where Windows looks first for the imports of an addon Node loads.
-//   node tools/prebuild.js [--if-stale] [linux-x64|linux-arm64|win32-x64 ...]   (default: all)
+// darwin-x64 and darwin-arm64 are tools/build-darwin.js's zig builds, checked by their Mach-O load
+// commands, copied to prebuilds/darwin-<arch>/node.napi.node with libgoshm.dylib beside it (the
+// addon's rpath is @loader_path). They have never run on a Mac (none can be run here): where one
+// does not load, the install script builds from source.
+//   node tools/prebuild.js [--if-stale] [linux-x64|linux-arm64|win32-x64|darwin-x64|darwin-arm64 ...]
+//   (default: all)
 // Progress goes to stderr: `npm pack --json` prints its JSON on stdout after prepack.
 // --if-stale (npm pack's prepack) skips a target whose files are newer than every source, so a
 // tarball never ships binaries older than its code, and packing twice builds once.
@@ -16,19 +21,25 @@ const path = require('path');
 const { spawnSync } = require('child_process');
 
 const root = path.join(__dirname, '..');
+const { Unavailable, NO_TOOLCHAIN } = require('./build-darwin');
 
 const TARGETS = {
   'linux-x64': { goarch: 'amd64', cc: 'gcc', cxx: 'g++', apt: 'gcc g++' },
   'linux-arm64': { goarch: 'arm64', cc: 'aarch64-linux-gnu-gcc', cxx: 'aarch64-linux-gnu-g++', apt: 'gcc-aarch64-linux-gnu g++-aarch64-linux-gnu' },
   'win32-x64': { windows: true, cc: 'x86_64-w64-mingw32-gcc', cxx: 'x86_64-w64-mingw32-g++-posix', apt: 'mingw-w64' },
+  // zig comes from PyPI (build-darwin.js installs it into a cache of its own), Go as for Linux.
+  'darwin-x64': { darwin: 'x64' },
+  'darwin-arm64': { darwin: 'arm64' },
 };
 // prebuildify's tags: runtime node, N-API (any ABI), glibc (a musl build would sit beside it).
 const ADDON = 'node.napi.glibc.node';
-const WINDOWS_ADDON = 'node.napi.node';
+// Windows and macOS have one libc each: node-gyp-build matches no tag there.
+const UNTAGGED_ADDON = 'node.napi.node';
 
 /** The files a target's prebuild folder holds. */
 function outputs(t) {
-  return t.windows ? [WINDOWS_ADDON, 'goshm.dll'] : [ADDON, 'libgoshm.so'];
+  if (t.darwin) return [UNTAGGED_ADDON, 'libgoshm.dylib'];
+  return t.windows ? [UNTAGGED_ADDON, 'goshm.dll'] : [ADDON, 'libgoshm.so'];
 }
 
 function run(cmd, args, env) {
@@ -56,7 +67,7 @@ function nodeHeaders() {
 /** The newest modification time among the files a prebuild is made from. */
 function newestSource(t) {
   const go = spawnSync(process.execPath, ['tools/go-sources.js'], { cwd: root, encoding: 'utf8' }).stdout.split('\n');
-  const tools = t.windows ? ['tools/build-windows.sh'] : ['tools/build-go.js'];
+  const tools = t.windows ? ['tools/build-windows.sh'] : t.darwin ? ['tools/build-darwin.js'] : ['tools/build-go.js'];
   const files = go.filter(Boolean).concat(addonTarget().sources, ['binding.gyp', 'tools/prebuild.js'], tools);
   return Math.max(...files.map((f) => fs.statSync(path.join(root, f)).mtimeMs));
 }
@@ -74,11 +85,24 @@ function fresh(out, t) {
 function windowsPrebuild(out) {
   run('sh', ['tools/build-windows.sh']);
   const build = path.join(root, 'build', 'win32-x64');
-  fs.copyFileSync(path.join(build, 'node_libsharedmemory.node'), path.join(out, WINDOWS_ADDON));
+  fs.copyFileSync(path.join(build, 'node_libsharedmemory.node'), path.join(out, UNTAGGED_ADDON));
   fs.copyFileSync(path.join(build, 'goshm.dll'), path.join(out, 'goshm.dll'));
 }
 
-function prebuild(name, ifStale) {
+/**
+ * The darwin prebuild is build-darwin.js's output (build/darwin-<arch>), renamed; built before the
+ * old prebuild is removed, and refused unless its load commands are what macOS needs.
+ */
+async function darwinBuild(arch) {
+  const { buildDarwin, describe } = require('./build-darwin');
+  const started = Date.now();
+  const built = await buildDarwin(arch);
+  for (const line of describe(arch, built, (Date.now() - started) / 1000)) console.error(line);
+  if (built.report.problems.length) throw new Error(`darwin-${arch}: the build is not what macOS loads (PROBLEM lines above)`);
+  return built;
+}
+
+async function prebuild(name, ifStale) {
   const t = TARGETS[name];
   if (!t) throw new Error(`unknown target ${name} (known: ${Object.keys(TARGETS).join(', ')})`);
   const out = path.join(root, 'prebuilds', name);
@@ -87,14 +111,18 @@ function prebuild(name, ifStale) {
     return;
   }
   // Checked before the old prebuild is removed, so a machine without them keeps what it had.
-  for (const tool of [t.cc, t.cxx]) {
+  for (const tool of t.darwin ? [] : [t.cc, t.cxx]) {
     if (spawnSync(tool, ['--version']).error) {
-      throw new Error(`${name} needs ${tool}, which is not on PATH (Debian: apt-get install ${t.apt})`);
+      throw new Unavailable(`${name} needs ${tool}, which is not on PATH (Debian: apt-get install ${t.apt})`);
     }
   }
+  const darwin = t.darwin ? await darwinBuild(t.darwin) : null;
   fs.rmSync(out, { recursive: true, force: true });
   fs.mkdirSync(out, { recursive: true });
-  if (t.windows) windowsPrebuild(out);
+  if (darwin) {
+    fs.copyFileSync(darwin.addon, path.join(out, UNTAGGED_ADDON));
+    fs.copyFileSync(darwin.lib, path.join(out, 'libgoshm.dylib'));
+  } else if (t.windows) windowsPrebuild(out);
   else linuxPrebuild(t, out);
   for (const f of fs.readdirSync(out)) {
     console.error(`prebuilds/${name}/${f}  ${(fs.statSync(path.join(out, f)).size / 1024).toFixed(0)} KiB`);
@@ -123,9 +151,10 @@ function linuxPrebuild(t, out) {
 const args = process.argv.slice(2);
 const ifStale = args.includes('--if-stale');
 const wanted = args.filter((a) => a !== '--if-stale');
-try {
-  for (const name of wanted.length ? wanted : Object.keys(TARGETS)) prebuild(name, ifStale);
-} catch (err) {
+(async () => {
+  for (const name of wanted.length ? wanted : Object.keys(TARGETS)) await prebuild(name, ifStale);
+})().catch((err) => {
   process.stderr.write(`node-libsharedmemory prebuild: ${err.message}\n`);
-  process.exit(1);
-}
+  // As build-darwin.js: a missing toolchain is not a failed build.
+  process.exit(err instanceof Unavailable ? NO_TOOLCHAIN : 1);
+});
