@@ -22,7 +22,9 @@ function load() {
         `prebuilds/${process.platform}-${process.arch}`].map((dir) => path.join(root, dir)));
     }
   }
-  return require(file);
+  // Which file serves, for the tests (test/00: the node-gyp build, or the prebuild under
+  // PREBUILDS_ONLY=1, node-gyp-build's switch); not part of the API.
+  return Object.defineProperty(require(file), 'file', { value: file });
 }
 
 const native = load();

@@ -29,10 +29,12 @@ void ClearPending(napi_env env) {
 // external buffer is freed only by a finalizer Node defers to a later turn of the event loop, so a
 // loop of large reads would pile it up until the process is killed). Small values are not asked:
 // the probe would cost more than the copy, and V8 itself would be out of memory anyway.
+// The pointer is volatile: a malloc whose memory is freed unused may be left out by the compiler
+// (clang does, at -O2: the prebuilds, and Apple's toolchain), which made the probe always succeed.
 bool CanAllocate(size_t n) {
   constexpr size_t kProbeFrom = 8 * 1024 * 1024;
   if (n < kProbeFrom) return true;
-  void* probe = std::malloc(n);
+  void* volatile probe = std::malloc(n);
   if (probe == nullptr) return false;
   std::free(probe);
   return true;

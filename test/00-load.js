@@ -6,11 +6,16 @@ const fs = require('fs');
 const path = require('path');
 
 describe('00 load', () => {
-  it('the built addon is present and the package entry point loads it', () => {
-    // Windows is cross-built (npm run build:windows) into build/win32-x64.
+  it('the built addon is present and the package entry point loads it (the prebuild under PREBUILDS_ONLY=1)', () => {
+    // Windows is cross-built (npm run build:windows) into build/win32-x64, which comes first.
     const folder = process.platform === 'win32' ? `win32-${process.arch}` : 'Release';
-    const addon = path.join(__dirname, '..', 'build', folder, 'node_libsharedmemory.node');
+    let addon = path.join(__dirname, '..', 'build', folder, 'node_libsharedmemory.node');
     assert.ok(fs.existsSync(addon), `${addon} is missing: run ${process.platform === 'win32' ? 'npm run build:windows' : 'npx node-gyp build'}`);
+    if (process.env.PREBUILDS_ONLY && process.platform !== 'win32') {
+      const tag = process.platform === 'linux' ? '.glibc' : '';
+      addon = path.join(__dirname, '..', 'prebuilds', `${process.platform}-${process.arch}`, `node.napi${tag}.node`);
+    }
+    assert.strictEqual(require('../lib/native').file, addon);
     const pkg = require('../package.json');
     const api = require(path.join(__dirname, '..', pkg.main));
     assert.strictEqual(api, require('..'));

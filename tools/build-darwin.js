@@ -5,54 +5,18 @@
 // tools/prebuild.js's darwin targets call buildDarwin and ship what it built.
 // Exit status 3 means the toolchain (Go, or Python to install zig) is missing, not that the build failed.
 'use strict';
-const { spawnSync } = require('child_process');
 const fs = require('fs');
-const os = require('os');
 const path = require('path');
 const { findGo, GoMissing } = require('./go-toolchain');
+const { findZig, must, quote, addonTarget, nodeApiInclude, Unavailable, NO_TOOLCHAIN } = require('./cross');
 
 const root = path.join(__dirname, '..');
-const ZIGLANG = '0.17.1'; // the version this build was made to work with; zig's Mach-O linker still moves
 // Go ≥ 1.25 requires macOS 12, and the addon follows the library.
 const MIN_MACOS = '12.0';
 const ARCHS = {
   x64: { goarch: 'amd64', zig: 'x86_64', cputype: 0x01000007 },
   arm64: { goarch: 'arm64', zig: 'aarch64', cputype: 0x0100000c },
 };
-const NO_TOOLCHAIN = 3;
-
-class Unavailable extends Error {}
-
-function run(cmd, args, opts = {}) {
-  const r = spawnSync(cmd, args, { cwd: root, encoding: 'utf8', maxBuffer: 64 << 20, ...opts });
-  return { ok: !r.error && r.status === 0, out: `${r.stdout || ''}${r.stderr || ''}`.trim(), error: r.error };
-}
-
-function must(what, cmd, args, opts) {
-  const r = run(cmd, args, opts);
-  if (!r.ok) throw new Error(`${what} failed: ${cmd} ${args.join(' ')}\n${r.error ? r.error.message : r.out}`);
-  return r.out;
-}
-
-// zig, as argv: $ZIG when given, else the pinned ziglang in a venv of its own under the user's
-// cache, installed on first use (a venv, because many systems refuse `pip install` outside one).
-function findZig() {
-  if (process.env.ZIG) return [process.env.ZIG];
-  const cache = process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');
-  const venv = path.join(cache, 'node-libsharedmemory', `ziglang-${ZIGLANG}`);
-  const python = path.join(venv, 'bin', 'python');
-  const zig = [python, '-m', 'ziglang'];
-  if (run(zig[0], [...zig.slice(1), 'version']).ok) return zig;
-  const py = ['python3', 'python'].find((p) => run(p, ['--version']).ok);
-  if (!py) throw new Unavailable('no python3 to install ziglang with (or set ZIG to a zig executable)');
-  console.error(`installing ziglang ${ZIGLANG} into ${venv}`);
-  const venvMade = run(py, ['-m', 'venv', '--clear', venv]);
-  if (!venvMade.ok) throw new Unavailable(`python cannot make a venv (python3-venv missing?): ${venvMade.out}`);
-  const pip = run(python, ['-m', 'pip', 'install', '--disable-pip-version-check', '-q', `ziglang==${ZIGLANG}`], { stdio: ['ignore', 2, 2] });
-  if (!pip.ok) throw new Unavailable(`pip install ziglang==${ZIGLANG} failed (no network to PyPI?)`);
-  must('zig', zig[0], [...zig.slice(1), 'version']);
-  return zig;
-}
 
 // zig ships libSystem for macOS but no other SDK library, and the Go runtime's link asks for two
 // more: -lresolv (internal/syscall/unix, for the resolver functions res_9_*) and, on arm64,
@@ -72,36 +36,6 @@ function writeSdkStubs(dir) {
     stub('/System/Library/Frameworks/CoreFoundation.framework/Versions/A/CoreFoundation', []));
 }
 
-// The addon's sources and defines, as binding.gyp lists them (a .gyp file is JSON plus # comments).
-function addonTarget() {
-  const text = fs.readFileSync(path.join(root, 'binding.gyp'), 'utf8').replace(/^\s*#.*$/gm, '');
-  let gyp;
-  try {
-    gyp = JSON.parse(text);
-  } catch (err) {
-    throw new Error(`binding.gyp must stay JSON with # comment lines for this script to read it: ${err.message}`);
-  }
-  return gyp.targets.find((t) => t.target_name === 'node_libsharedmemory');
-}
-
-// N-API's C headers: those of the running Node's installation, else node-gyp's download, else the
-// node-api-headers package.
-function nodeApiInclude() {
-  const candidates = [
-    path.join(path.dirname(process.execPath), '..', 'include', 'node'),
-    path.join(os.homedir(), '.cache', 'node-gyp', process.versions.node, 'include', 'node'),
-  ];
-  try {
-    candidates.push(require('node-api-headers').include_dir);
-  } catch {}
-  const found = candidates.find((d) => fs.existsSync(path.join(d, 'node_api.h')));
-  if (!found) throw new Unavailable(`no node_api.h in ${candidates.join(', ')} (npm install --no-save node-api-headers)`);
-  return found;
-}
-
-// Go's CC is split on spaces, honouring quotes.
-const quote = (args) => args.map((a) => `'${a}'`).join(' ');
-
 function buildArch(go, zig, arch, sdk) {
   const a = ARCHS[arch];
   const out = path.join(root, 'build', `darwin-${arch}`);
@@ -110,6 +44,7 @@ function buildArch(go, zig, arch, sdk) {
   const lib = path.join(out, 'libgoshm.dylib');
   must(`go build (darwin/${a.goarch})`, go, ['build', '-buildmode=c-shared', '-trimpath',
     '-ldflags', '-s -w -extldflags=-Wl,-install_name,@rpath/libgoshm.dylib', '-o', lib, './goshm/cabi'], {
+    cwd: root,
     env: { ...process.env, GOOS: 'darwin', GOARCH: a.goarch, CGO_ENABLED: '1',
       CC: quote([...zig, 'cc', ...target]), CGO_CFLAGS: '-O2', CGO_LDFLAGS: `-L${sdk} -F${path.join(sdk, 'Frameworks')}` },
   });

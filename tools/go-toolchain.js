@@ -174,4 +174,4 @@ async function findGo(env = process.env) {
   return { go, note: `${why}: building with ${pin.version} ${how} ${dir}` };
 }
 
-module.exports = { findGo, GoMissing, pinned, requiredGo, unzip };
+module.exports = { findGo, GoMissing, pinned, requiredGo, unzip, cacheDir };

@@ -1,39 +1,45 @@
-// npm run prebuild: every Linux prebuild, made on this (x64) machine, in the layout prebuildify
-// writes and node-gyp-build loads: prebuilds/<platform>-<arch>/node.napi.glibc.node, with the
-// stripped Go library beside it (the addon's rpath is $ORIGIN). arm64 is cross-compiled with
-// Debian's aarch64-linux-gnu-gcc/g++. One N-API build serves every Node version (NAPI_VERSION in
-// binding.gyp), so the headers of the Node running this script do for all.
-// win32-x64 is tools/build-windows.sh's cross build (mingw-w64), copied to
-// prebuilds/win32-x64/node.napi.node (no libc tag: node-gyp-build has none to match on Windows) with
-// goshm.dll beside it, where Windows looks first for the imports of an addon Node loads.
-// darwin-x64 and darwin-arm64 are tools/build-darwin.js's zig builds, checked by their Mach-O load
-// commands, copied to prebuilds/darwin-<arch>/node.napi.node with libgoshm.dylib beside it (the
-// addon's rpath is @loader_path). They have never run on a Mac (none can be run here): where one
-// does not load, the install script builds from source.
+// npm run prebuild: the prebuilds, made on this x64 Linux machine, in the layout prebuildify writes
+// and node-gyp-build loads. One N-API build serves every Node version (NAPI_VERSION in binding.gyp).
+//   linux-x64, linux-arm64  prebuilds/linux-<arch>/node.napi.glibc.node with the stripped Go library
+//                           libgoshm.so beside it (the addon's rpath is $ORIGIN). Compiled by zig for
+//                           glibc 2.28, what Node.js's own Linux builds need, and not for this
+//                           machine's; the addon carries zig's libc++ (hidden), so it needs no
+//                           libstdc++ either.
+//   win32-x64               tools/build-windows.sh's cross build (mingw-w64), copied to
+//                           prebuilds/win32-x64/node.napi.node with goshm.dll beside it, where
+//                           Windows looks first for the imports of an addon Node loads.
+//   darwin-x64, -arm64      tools/build-darwin.js's zig builds, checked by their Mach-O load commands,
+//                           copied to prebuilds/darwin-<arch>/node.napi.node with libgoshm.dylib
+//                           beside it (rpath @loader_path). Never run on a Mac (none can be run here):
+//                           where one does not load, the install script builds from source.
+// Windows and macOS have one libc each, so their addons carry no libc tag: node-gyp-build has none
+// to match there.
 //   node tools/prebuild.js [--if-stale] [linux-x64|linux-arm64|win32-x64|darwin-x64|darwin-arm64 ...]
 //   (default: all)
 // Progress goes to stderr: `npm pack --json` prints its JSON on stdout after prepack.
 // --if-stale (npm pack's prepack) skips a target whose files are newer than every source, so a
 // tarball never ships binaries older than its code, and packing twice builds once.
+// Exit status 3: a toolchain is missing (named on the last line), as against a failed build.
 'use strict';
 const fs = require('fs');
 const path = require('path');
 const { spawnSync } = require('child_process');
+const { findZig, quote, addonTarget, nodeApiInclude, Unavailable, NO_TOOLCHAIN } = require('./cross');
 
 const root = path.join(__dirname, '..');
-const { Unavailable, NO_TOOLCHAIN } = require('./build-darwin');
 
+// The oldest glibc the Linux prebuilds are linked for: that of Node.js 20's own official builds
+// (RHEL 8, Debian 10), so a system that runs Node.js runs the prebuild.
+const GLIBC = '2.28';
 const TARGETS = {
-  'linux-x64': { goarch: 'amd64', cc: 'gcc', cxx: 'g++', apt: 'gcc g++' },
-  'linux-arm64': { goarch: 'arm64', cc: 'aarch64-linux-gnu-gcc', cxx: 'aarch64-linux-gnu-g++', apt: 'gcc-aarch64-linux-gnu g++-aarch64-linux-gnu' },
-  'win32-x64': { windows: true, cc: 'x86_64-w64-mingw32-gcc', cxx: 'x86_64-w64-mingw32-g++-posix', apt: 'mingw-w64' },
-  // zig comes from PyPI (build-darwin.js installs it into a cache of its own), Go as for Linux.
+  'linux-x64': { linux: 'x86_64', goarch: 'amd64' },
+  'linux-arm64': { linux: 'aarch64', goarch: 'arm64' },
+  'win32-x64': { windows: true, tools: ['x86_64-w64-mingw32-gcc', 'x86_64-w64-mingw32-g++-posix'], apt: 'mingw-w64' },
   'darwin-x64': { darwin: 'x64' },
   'darwin-arm64': { darwin: 'arm64' },
 };
 // prebuildify's tags: runtime node, N-API (any ABI), glibc (a musl build would sit beside it).
 const ADDON = 'node.napi.glibc.node';
-// Windows and macOS have one libc each: node-gyp-build matches no tag there.
 const UNTAGGED_ADDON = 'node.napi.node';
 
 /** The files a target's prebuild folder holds. */
@@ -51,24 +57,11 @@ function run(cmd, args, env) {
   }
 }
 
-/** The addon target of binding.gyp (JSON apart from its # comment lines): sources, defines, flags. */
-function addonTarget() {
-  const text = fs.readFileSync(path.join(root, 'binding.gyp'), 'utf8').replace(/^\s*#.*$/gm, '');
-  return JSON.parse(text).targets.find((t) => t.target_name === 'node_libsharedmemory');
-}
-
-function nodeHeaders() {
-  const candidates = [path.join(path.dirname(process.execPath), '..', 'include', 'node'), '/usr/include/node'];
-  const dir = candidates.find((d) => fs.existsSync(path.join(d, 'node_api.h')));
-  if (!dir) throw new Error(`node_api.h not found in ${candidates.join(' or ')}`);
-  return dir;
-}
-
 /** The newest modification time among the files a prebuild is made from. */
 function newestSource(t) {
   const go = spawnSync(process.execPath, ['tools/go-sources.js'], { cwd: root, encoding: 'utf8' }).stdout.split('\n');
   const tools = t.windows ? ['tools/build-windows.sh'] : t.darwin ? ['tools/build-darwin.js'] : ['tools/build-go.js'];
-  const files = go.filter(Boolean).concat(addonTarget().sources, ['binding.gyp', 'tools/prebuild.js'], tools);
+  const files = go.filter(Boolean).concat(addonTarget().sources, ['binding.gyp', 'tools/prebuild.js', 'tools/cross.js'], tools);
   return Math.max(...files.map((f) => fs.statSync(path.join(root, f)).mtimeMs));
 }
 
@@ -102,6 +95,30 @@ async function darwinBuild(arch) {
   return built;
 }
 
+function linuxPrebuild(t, zig, out) {
+  const cc = [...zig, 'cc', '-target', `${t.linux}-linux-gnu.${GLIBC}`];
+  const lib = path.join(out, 'libgoshm.so');
+  run(process.execPath, ['tools/build-go.js', '--strip', lib], {
+    GOOS: 'linux', GOARCH: t.goarch, CC: quote(cc), CGO_CFLAGS: '-O2',
+    // Go's -s -w strips its own symbols and DWARF; this, those zig's objects bring.
+    CGO_LDFLAGS: '-Wl,--strip-all',
+  });
+  // The C header go build writes beside the library is for building only.
+  fs.rmSync(path.join(out, 'libgoshm.h'), { force: true });
+
+  const gyp = addonTarget();
+  const includes = [nodeApiInclude(), require('node-addon-api').include_dir, path.join(root, 'goshm', 'cabi')];
+  run(zig[0], [
+    ...zig.slice(1), 'c++', '-target', `${t.linux}-linux-gnu.${GLIBC}`,
+    ...gyp.cflags_cc, '-fPIC', '-fvisibility=hidden', '-fno-exceptions', '-fno-rtti',
+    ...gyp.defines.map((d) => `-D${d}`),
+    ...includes.map((d) => `-I${d}`),
+    ...gyp.sources,
+    '-shared', '-s', `-L${out}`, '-lgoshm', '-Wl,-rpath,$ORIGIN',
+    '-o', path.join(out, ADDON),
+  ]);
+}
+
 async function prebuild(name, ifStale) {
   const t = TARGETS[name];
   if (!t) throw new Error(`unknown target ${name} (known: ${Object.keys(TARGETS).join(', ')})`);
@@ -111,10 +128,17 @@ async function prebuild(name, ifStale) {
     return;
   }
   // Checked before the old prebuild is removed, so a machine without them keeps what it had.
-  for (const tool of t.darwin ? [] : [t.cc, t.cxx]) {
+  for (const tool of t.tools || []) {
     if (spawnSync(tool, ['--version']).error) {
       throw new Unavailable(`${name} needs ${tool}, which is not on PATH (Debian: apt-get install ${t.apt})`);
     }
+  }
+  let zig = null;
+  try {
+    if (t.linux) zig = findZig();
+  } catch (err) {
+    if (err instanceof Unavailable) err.message = `${name}: ${err.message}`;
+    throw err;
   }
   const darwin = t.darwin ? await darwinBuild(t.darwin) : null;
   fs.rmSync(out, { recursive: true, force: true });
@@ -123,29 +147,10 @@ async function prebuild(name, ifStale) {
     fs.copyFileSync(darwin.addon, path.join(out, UNTAGGED_ADDON));
     fs.copyFileSync(darwin.lib, path.join(out, 'libgoshm.dylib'));
   } else if (t.windows) windowsPrebuild(out);
-  else linuxPrebuild(t, out);
+  else linuxPrebuild(t, zig, out);
   for (const f of fs.readdirSync(out)) {
     console.error(`prebuilds/${name}/${f}  ${(fs.statSync(path.join(out, f)).size / 1024).toFixed(0)} KiB`);
   }
-}
-
-function linuxPrebuild(t, out) {
-  const lib = path.join(out, 'libgoshm.so');
-  run(process.execPath, ['tools/build-go.js', '--strip', lib], { GOOS: 'linux', GOARCH: t.goarch, CC: t.cc, CXX: t.cxx });
-  // The C header go build writes beside the library is for building only.
-  fs.rmSync(path.join(out, 'libgoshm.h'), { force: true });
-
-  const gyp = addonTarget();
-  const flags = gyp.cflags_cc.concat(['-fPIC', '-pthread', '-fno-exceptions', '-fno-rtti']);
-  const includes = [nodeHeaders(), require('node-addon-api').include_dir, path.join(root, 'goshm', 'cabi')];
-  run(t.cxx, [
-    ...flags,
-    ...gyp.defines.map((d) => `-D${d}`),
-    ...includes.map((d) => `-I${d}`),
-    ...gyp.sources,
-    '-shared', '-s', `-L${out}`, '-lgoshm', '-Wl,-rpath,$ORIGIN',
-    '-o', path.join(out, ADDON),
-  ]);
 }
 
 const args = process.argv.slice(2);
@@ -155,6 +160,5 @@ const wanted = args.filter((a) => a !== '--if-stale');
   for (const name of wanted.length ? wanted : Object.keys(TARGETS)) await prebuild(name, ifStale);
 })().catch((err) => {
   process.stderr.write(`node-libsharedmemory prebuild: ${err.message}\n`);
-  // As build-darwin.js: a missing toolchain is not a failed build.
   process.exit(err instanceof Unavailable ? NO_TOOLCHAIN : 1);
 });

@@ -1,8 +1,10 @@
 // npm run test:node-versions: the mocha suite on each Node.js version people run besides the one
 // running npm (the official builds from the npm packages node-linux-<arch>@<version>, fetched once
-// into the per-user cache). The addon is not rebuilt: one N-API build serves them all, which is
-// what this proves. A version's `node` is first on PATH, so the fixtures' child processes run it
-// too.
+// into the per-user cache), against the prebuild the tarball ships for this platform
+// (PREBUILDS_ONLY=1, node-gyp-build's switch; made first if it is older than its sources), where
+// `npm test` tested the node-gyp build. Nothing is rebuilt per version: one N-API build serves
+// them all, which is what this proves. A version's `node` is first on PATH, so the fixtures' child
+// processes run it too.
 'use strict';
 const fs = require('fs');
 const os = require('os');
@@ -19,6 +21,9 @@ if (process.platform !== 'linux' || !arch) {
   process.exit(0);
 }
 
+const prebuild = spawnSync(process.execPath, ['tools/prebuild.js', '--if-stale', `linux-${arch}`], { cwd: root, stdio: 'inherit' });
+if (prebuild.status !== 0) process.exit(prebuild.status || 1);
+
 let failed = 0;
 for (const version of VERSIONS) {
   const node = nodeBinary(`node-linux-${arch}@${version}`);
@@ -28,12 +33,12 @@ for (const version of VERSIONS) {
   fs.chmodSync(bin, 0o755);
   fs.copyFileSync(node, path.join(bin, 'node'));
   fs.chmodSync(path.join(bin, 'node'), 0o755);
-  console.error(`\n=== mocha on Node.js ${version} (${node})`);
+  console.error(`\n=== mocha on Node.js ${version} (${node}), against prebuilds/linux-${arch}`);
   const started = Date.now();
   const r = spawnSync(path.join(bin, 'node'), [require.resolve('mocha/bin/mocha.js'), ...process.argv.slice(2)], {
     cwd: root,
     stdio: 'inherit',
-    env: { ...process.env, PATH: `${bin}${path.delimiter}${process.env.PATH}` },
+    env: { ...process.env, PATH: `${bin}${path.delimiter}${process.env.PATH}`, PREBUILDS_ONLY: '1' },
   });
   fs.rmSync(bin, { recursive: true, force: true });
   console.error(`=== Node.js ${version}: ${r.status === 0 ? 'passed' : 'FAILED'} in ${((Date.now() - started) / 1000).toFixed(0)} s`);
