@@ -262,7 +262,8 @@ describe('37 package: the tarball, installed with no toolchain', function () {
     });
 
     // The install script loads the prebuild in a child process: one that kills its process as it
-    // loads, or fails to, sends the install to a source build with the reason in its one line.
+    // loads, fails to load or never finishes sends the install to a source build with the reason in
+    // its one line.
     for (const [how, plant, reason] of [
       ['crashes as it loads', (dir) => {
         const c = path.join(dir, 'crash.c');
@@ -271,17 +272,23 @@ describe('37 package: the tarball, installed with no toolchain', function () {
         fs.rmSync(c);
       }, 'it died of SIGSEGV'],
       ['cannot find its Go library', (dir) => fs.rmSync(path.join(dir, 'libgoshm.so')), 'Error: libgoshm.so: cannot open shared object file'],
+      ['hangs as it loads', (dir) => {
+        const c = path.join(dir, 'hang.c');
+        fs.writeFileSync(c, '#include <unistd.h>\n__attribute__((constructor)) static void hang(void) { for (;;) pause(); }\n');
+        execFileSync('gcc', ['-shared', '-fPIC', '-o', path.join(dir, 'node.napi.glibc.node'), c]);
+        fs.rmSync(c);
+      }, 'it did not finish loading in 2 s'],
     ]) {
       it(`a prebuild that ${how} sends the install script to a source build, saying so in its one line`, function () {
         if (spawnSync('gcc', ['--version']).error) {
-          console.log('      skipped: needs gcc to make a prebuild that crashes');
+          console.log('      skipped: needs gcc to make a broken prebuild');
           this.skip();
         }
         const copy = path.join(tmp, `x64-broken-${how.length}`, 'node_modules', 'node-libsharedmemory');
         fs.cpSync(path.join(app, 'node_modules'), path.dirname(copy), { recursive: true });
         plant(path.join(copy, 'prebuilds', 'linux-x64'));
         const r = spawnSync(path.join(bin, 'node'), ['tools/install.js'], {
-          cwd: copy, env: { PATH: bin, LSM_NO_GO_DOWNLOAD: '1' }, encoding: 'utf8',
+          cwd: copy, env: { PATH: bin, LSM_NO_GO_DOWNLOAD: '1', LSM_PREBUILD_LOAD_TIMEOUT: '2' }, encoding: 'utf8',
         });
         assert.strictEqual(r.signal, null, 'the install script itself did not die');
         assert.strictEqual(r.status, 1, r.stderr);

@@ -48,6 +48,10 @@ function verbose(message) {
   if (/\bverbose\b/.test(process.env.npm_config_loglevel || '')) say(message);
 }
 
+// How long a prebuild may take to load in the child before it counts as not loading
+// (LSM_PREBUILD_LOAD_TIMEOUT, in seconds; 120).
+const LOAD_TIMEOUT_MS = (Number(process.env.LSM_PREBUILD_LOAD_TIMEOUT) || 120) * 1000;
+
 /**
  * Whether the matching prebuild loads here (its libc, C++ runtime and Go library): null when it
  * does, else why not. Tried in a child process, so that a prebuild which crashes as it loads (a
@@ -62,8 +66,9 @@ function whyNoPrebuild() {
   if (file === null) return none;
   const failed = (how) => `${path.relative(root, file).split(path.sep).join('/')} does not load here: ${how}`;
   const probe = `process.stdout.write('started\\n'); require(${JSON.stringify(file)});`;
-  const child = spawnSync(process.execPath, ['-e', probe], { encoding: 'utf8', timeout: 120000, stdio: ['ignore', 'pipe', 'pipe'] });
-  if (!child.error && child.stdout === 'started\n') {
+  const child = spawnSync(process.execPath, ['-e', probe], { encoding: 'utf8', timeout: LOAD_TIMEOUT_MS, stdio: ['ignore', 'pipe', 'pipe'] });
+  if (child.stdout === 'started\n') {
+    if (child.error && child.error.code === 'ETIMEDOUT') return failed(`it did not finish loading in ${LOAD_TIMEOUT_MS / 1000} s`);
     if (child.status === 0) return null;
     if (child.signal) return failed(`it died of ${child.signal}`);
     return failed(child.stderr.split('\n').find((l) => /^[A-Za-z]*Error\b/.test(l)) || `exit status ${child.status}`);
