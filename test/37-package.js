@@ -264,20 +264,17 @@ describe('37 package: the tarball, installed with no toolchain', function () {
     // The install script loads the prebuild in a child process: one that kills its process as it
     // loads, fails to load or never finishes sends the install to a source build with the reason in
     // its one line.
+    /** Replaces the folder's addon with a library whose constructor runs body. */
+    const addonThat = (body) => (dir) => {
+      const c = path.join(dir, 'fake.c');
+      fs.writeFileSync(c, `#include <signal.h>\n#include <unistd.h>\n__attribute__((constructor)) static void start(void) { ${body} }\n`);
+      execFileSync('gcc', ['-shared', '-fPIC', '-o', path.join(dir, 'node.napi.glibc.node'), c]);
+      fs.rmSync(c);
+    };
     for (const [how, plant, reason] of [
-      ['crashes as it loads', (dir) => {
-        const c = path.join(dir, 'crash.c');
-        fs.writeFileSync(c, '#include <signal.h>\n__attribute__((constructor)) static void crash(void) { raise(SIGSEGV); }\n');
-        execFileSync('gcc', ['-shared', '-fPIC', '-o', path.join(dir, 'node.napi.glibc.node'), c]);
-        fs.rmSync(c);
-      }, 'it died of SIGSEGV'],
+      ['crashes as it loads', addonThat('raise(SIGSEGV);'), 'it died of SIGSEGV'],
       ['cannot find its Go library', (dir) => fs.rmSync(path.join(dir, 'libgoshm.so')), 'Error: libgoshm.so: cannot open shared object file'],
-      ['hangs as it loads', (dir) => {
-        const c = path.join(dir, 'hang.c');
-        fs.writeFileSync(c, '#include <unistd.h>\n__attribute__((constructor)) static void hang(void) { for (;;) pause(); }\n');
-        execFileSync('gcc', ['-shared', '-fPIC', '-o', path.join(dir, 'node.napi.glibc.node'), c]);
-        fs.rmSync(c);
-      }, 'it did not finish loading in 2 s'],
+      ['hangs as it loads', addonThat('for (;;) pause();'), 'it did not finish loading in 2 s'],
     ]) {
       it(`a prebuild that ${how} sends the install script to a source build, saying so in its one line`, function () {
         if (spawnSync('gcc', ['--version']).error) {
