@@ -175,7 +175,7 @@ function check(arch, { lib, addon }) {
 
 /**
  * Builds and checks one architecture: { lib, addon, report } with check()'s report. Throws
- * Unavailable when neither Go (on PATH or the pinned one, go-toolchain.js) nor zig can be had.
+ * Unavailable when Go (on PATH or the pinned one, go-toolchain.js) or zig cannot be had.
  */
 async function buildDarwin(arch) {
   if (!ARCHS[arch]) throw new Error(`unknown arch ${arch}: one of ${Object.keys(ARCHS).join(', ')}`);
