@@ -9,7 +9,8 @@ const fs = require('fs');
 const os = require('os');
 const path = require('path');
 const { spawnSync } = require('child_process');
-const { pinned, requiredGo } = require('../tools/go-toolchain');
+const http = require('http');
+const { pinned, requiredGo, download } = require('../tools/go-toolchain');
 
 const root = path.join(__dirname, '..');
 const GOARCH = { x64: 'amd64' }[process.arch] || process.arch;
@@ -96,6 +97,61 @@ describe('37 go toolchain: a source build that needs no Go installed', function 
     assert.match(r.stderr, new RegExp(`served ${pin.zip.replace(/\./g, '\\.')} with SHA-256 [0-9a-f]{64}, not the ${pin.sha256} pinned`));
     assert.match(r.stderr, /refusing it\. Install Go 1\.24 or newer/);
     assert.deepStrictEqual(fs.existsSync(cache) ? fs.readdirSync(cache) : [], []);
+  });
+
+  // A proxy on 127.0.0.1 that answers each GET with the next of `answers`: a status, 'short' (a
+  // Content-Length of 64 and 16 bytes, then the connection ends) or 'ok' (BODY).
+  describe('the download tries again after a transient failure', () => {
+    const BODY = Buffer.from('a toolchain zip, as far as this test cares');
+    async function serve(answers, fn) {
+      let seen = 0;
+      const server = http.createServer((req, res) => {
+        const answer = answers[Math.min(seen++, answers.length - 1)];
+        if (answer === 'ok') return res.end(BODY);
+        if (answer === 'short') {
+          res.writeHead(200, { 'content-length': 64 });
+          res.write(BODY.subarray(0, 16));
+          return setImmediate(() => res.socket.destroy());
+        }
+        res.writeHead(answer).end();
+      });
+      await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+      try {
+        const url = `http://127.0.0.1:${server.address().port}/golang.org/toolchain/@v/x.zip`;
+        const out = await fn(url).then((bytes) => ({ bytes }), (err) => ({ err }));
+        return { ...out, requests: seen };
+      } finally {
+        server.close();
+      }
+    }
+
+    it('a 503 and a body cut short, then the whole body: the bytes, in three requests', async () => {
+      const r = await serve([503, 'short', 'ok'], (url) => download(url, { pauseMs: 10 }));
+      assert.ifError(r.err);
+      assert.deepStrictEqual(r.bytes, BODY);
+      assert.strictEqual(r.requests, 3);
+    });
+
+    it('a 404 fails at once: one request, the status in the message', async () => {
+      const r = await serve([404, 'ok'], (url) => download(url, { pauseMs: 10 }));
+      assert.strictEqual(r.requests, 1);
+      assert.match(r.err.message, /\/x\.zip: HTTP 404$/);
+    });
+
+    it('a proxy that keeps failing: three requests, then an error naming the last failure and the tries', async () => {
+      const r = await serve([502], (url) => download(url, { pauseMs: 10 }));
+      assert.strictEqual(r.requests, 3);
+      assert.match(r.err.message, /HTTP 502 \(after 3 tries\)$/);
+    });
+
+    it('nothing listening: the network error is tried again too, and named', async () => {
+      const server = http.createServer();
+      await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+      const { port } = server.address();
+      await new Promise((resolve) => server.close(resolve));
+      const err = await download(`http://127.0.0.1:${port}/x.zip`, { pauseMs: 10 }).then(() => null, (e) => e);
+      assert.match(err.message, /fetch failed \(.*ECONNREFUSED.*\) \(after 3 tries\)$/);
+    });
   });
 
   it('fetches the pinned toolchain once, says so in one line, and builds the library with it', () => {

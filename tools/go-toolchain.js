@@ -17,6 +17,7 @@ const root = path.join(__dirname, '..');
 const SUMS = path.join(__dirname, 'go-toolchain.sha256');
 const GOOS = { win32: 'windows' }[process.platform] || process.platform;
 const GOARCH = { x64: 'amd64', ia32: '386' }[process.arch] || process.arch;
+const GO_DOWNLOAD_PAUSE_MS = 1000; // before the second try of a toolchain download; 2 s before the third
 
 class GoMissing extends Error {}
 
@@ -68,11 +69,47 @@ function proxies(env) {
   return list;
 }
 
-async function download(url) {
+/** Failures worth another try: the network, the proxy overloaded or failing, a body cut short. */
+class Transient extends Error {}
+
+/** One GET of url: the whole body, or Transient, or Error for a status that will not change (404). */
+async function get(url) {
+  let res;
+  let body;
+  try {
+    res = await fetch(url);
+    if (res.ok) body = Buffer.from(await res.arrayBuffer());
+  } catch (err) {
+    // fetch() rejects with a TypeError whose cause says what the network did.
+    throw new Transient(err.cause ? `${url}: ${err.message} (${err.cause.message || err.cause})` : `${url}: ${err.message}`);
+  }
+  if (!res.ok) {
+    const msg = `${url}: HTTP ${res.status}`;
+    throw res.status >= 500 || res.status === 408 || res.status === 429 ? new Transient(msg) : new Error(msg);
+  }
+  // The length on the wire; a body fetch() decoded (Content-Encoding) has another.
+  const length = res.headers.get('content-encoding') ? 0 : Number(res.headers.get('content-length'));
+  if (length && body.length !== length) throw new Transient(`${url}: ${body.length} of ${length} bytes received`);
+  return body;
+}
+
+/**
+ * The bytes at url (file:// or http(s)://). A transient failure is tried again, up to `tries` times
+ * in all with a growing pause (GO_DOWNLOAD_PAUSE_MS apart, then twice that), as npm does for its
+ * own fetches: a proxy that resets one connection should not send a user to install Go by hand.
+ */
+async function download(url, { tries = 3, pauseMs = GO_DOWNLOAD_PAUSE_MS } = {}) {
   if (url.startsWith('file://')) return fs.readFileSync(new URL(url));
-  const res = await fetch(url);
-  if (!res.ok) throw new Error(`${url}: HTTP ${res.status}`);
-  return Buffer.from(await res.arrayBuffer());
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await get(url);
+    } catch (err) {
+      if (!(err instanceof Transient) || attempt >= tries) {
+        throw new Error(attempt > 1 ? `${err.message} (after ${attempt} tries)` : err.message);
+      }
+      await new Promise((resolve) => setTimeout(resolve, pauseMs * 2 ** (attempt - 1)));
+    }
+  }
 }
 
 /**
@@ -134,7 +171,7 @@ async function fetchPinned(env, want) {
     try {
       zip = await download(`${proxy}/golang.org/toolchain/@v/${pin.zip}`);
     } catch (err) {
-      failures.push(err.cause ? `${err.message} (${err.cause.message || err.cause})` : err.message);
+      failures.push(err.message);
       continue;
     }
     const sum = crypto.createHash('sha256').update(zip).digest('hex');
@@ -174,4 +211,4 @@ async function findGo(env = process.env) {
   return { go, note: `${why}: building with ${pin.version} ${how} ${dir}` };
 }
 
-module.exports = { findGo, GoMissing, pinned, requiredGo, unzip, cacheDir };
+module.exports = { findGo, GoMissing, pinned, requiredGo, unzip, cacheDir, download };

@@ -67,8 +67,9 @@ function whyNoPrebuild() {
   const failed = (how) => `${path.relative(root, file).split(path.sep).join('/')} does not load here: ${how}`;
   const probe = `process.stdout.write('started\\n'); require(${JSON.stringify(file)});`;
   const child = spawnSync(process.execPath, ['-e', probe], { encoding: 'utf8', timeout: LOAD_TIMEOUT_MS, stdio: ['ignore', 'pipe', 'pipe'] });
+  // Out of time is a verdict either way: loading it here instead would hang this process too.
+  if (child.error && child.error.code === 'ETIMEDOUT') return failed(`it did not finish loading in ${LOAD_TIMEOUT_MS / 1000} s`);
   if (child.stdout === 'started\n') {
-    if (child.error && child.error.code === 'ETIMEDOUT') return failed(`it did not finish loading in ${LOAD_TIMEOUT_MS / 1000} s`);
     if (child.status === 0) return null;
     if (child.signal) return failed(`it died of ${child.signal}`);
     return failed(child.stderr.split('\n').find((l) => /^[A-Za-z]*Error\b/.test(l)) || `exit status ${child.status}`);
